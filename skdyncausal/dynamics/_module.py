@@ -1,0 +1,373 @@
+"""Torch modules of the latent dynamics model (no scikit-learn in here).
+
+Shapes: B instances (or windows) in a batch, K context frames, Q query times,
+D token width, L latent width, F frequencies; an observation is ``(C, H, W)`` for
+images and fields, ``(C,)`` for vectors. Times are in frame steps (the estimator
+divides by the median frame spacing) and relative to the first context time t0.
+"""
+
+import itertools
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._latent_ode import ODEDynamics
+
+__all__ = ["LatentDynamicsLoss", "LatentDynamicsModule", "PeriodicEncoding"]
+
+_LOGVAR_MIN, _LOGVAR_MAX = -10.0, 6.0
+
+
+class PeriodicEncoding(nn.Module):
+    """sin/cos features of a time with periods log-spaced in [min_period, max_period].
+
+    The shortest period bounds what the encoding can resolve: periods below twice
+    the frame spacing alias between frames, so the estimator's default keeps it at
+    four frame steps.
+    """
+
+    def __init__(self, *, n_frequencies=16, min_period=4.0, max_period=100.0):
+        super().__init__()
+        periods = torch.logspace(
+            math.log10(min_period), math.log10(max_period), n_frequencies
+        )
+        self.register_buffer("omega", 2.0 * math.pi / periods)  # (F,)
+
+    def forward(self, t):
+        # t (...) -> (..., 2F)
+        angle = t.unsqueeze(-1) * self.omega
+        return torch.cat([torch.sin(angle), torch.cos(angle)], dim=-1)
+
+
+class FrameTokenizer(nn.Module):
+    """One token per frame: strided CNN for images/fields, MLP for vectors."""
+
+    def __init__(
+        self, *, n_channels, height=0, width=0, token_dim=64, hidden_dim=128, conv=16
+    ):
+        super().__init__()
+        self.is_image = height > 0
+        if not self.is_image:
+            self.net = nn.Sequential(
+                nn.Linear(n_channels, hidden_dim),
+                nn.GELU(),
+                nn.Linear(hidden_dim, token_dim),
+            )
+            return
+        # Pad to a multiple of 16 so four stride-2 convolutions tile the frame.
+        self.pad_h = -height % 16
+        self.pad_w = -width % 16
+        widths = [n_channels, conv, conv, 2 * conv, 2 * conv]
+        layers = []
+        for c_in, c_out in itertools.pairwise(widths):
+            layers += [nn.Conv2d(c_in, c_out, 3, stride=2, padding=1), nn.GELU()]
+        self.net = nn.Sequential(*layers)
+        cells = ((height + self.pad_h) // 16) * ((width + self.pad_w) // 16)
+        self.proj = nn.Linear(2 * conv * cells, token_dim)
+
+    def forward(self, x):
+        # x (B, K, *obs) -> (B, K, D)
+        if not self.is_image:
+            return self.net(x)
+        b, k = x.shape[:2]
+        x = x.reshape(b * k, *x.shape[2:])  # (B*K, C, H, W)
+        x = F.pad(x, (0, self.pad_w, 0, self.pad_h))
+        h = self.net(x).flatten(1)  # (B*K, 2c * cells)
+        return self.proj(h).reshape(b, k, -1)
+
+
+class FrameDecoder(nn.Module):
+    """z -> frame mean: linear to a coarse map and three transposed convolutions.
+
+    The channel widths are kept small on purpose: decoding every query time of a
+    batch dominates the cost of a training step.
+    """
+
+    def __init__(
+        self, *, n_channels, height=0, width=0, latent_dim=16, hidden_dim=128, conv=16
+    ):
+        super().__init__()
+        self.is_image = height > 0
+        self.height, self.width = height, width
+        if not self.is_image:
+            self.net = nn.Sequential(
+                nn.Linear(latent_dim, hidden_dim),
+                nn.GELU(),
+                nn.Linear(hidden_dim, hidden_dim),
+                nn.GELU(),
+                nn.Linear(hidden_dim, n_channels),
+            )
+            return
+        self.h0, self.w0 = math.ceil(height / 8), math.ceil(width / 8)
+        self.c0 = 2 * conv
+        self.proj = nn.Linear(latent_dim, self.c0 * self.h0 * self.w0)
+        self.net = nn.Sequential(
+            nn.GELU(),
+            nn.ConvTranspose2d(self.c0, conv, 4, stride=2, padding=1),
+            nn.GELU(),
+            nn.ConvTranspose2d(conv, conv, 4, stride=2, padding=1),
+            nn.GELU(),
+            nn.ConvTranspose2d(conv, n_channels, 4, stride=2, padding=1),
+        )
+
+    def forward(self, z):
+        # z (N, L) -> (N, *obs)
+        if not self.is_image:
+            return self.net(z)
+        h = self.proj(z).reshape(-1, self.c0, self.h0, self.w0)
+        return self.net(h)[..., : self.height, : self.width]  # crop the padding
+
+
+class RelativeAttentionBlock(nn.Module):
+    """Post-LayerNorm transformer block with multi-head attention whose values
+    carry a learned encoding of the time difference Δt_ij between tokens."""
+
+    def __init__(self, *, token_dim, n_heads, hidden_dim, dropout):
+        super().__init__()
+        self.n_heads = n_heads
+        self.qkv = nn.Linear(token_dim, 3 * token_dim)
+        self.rel = nn.Linear(token_dim, token_dim)
+        self.out = nn.Linear(token_dim, token_dim)
+        self.ffn = nn.Sequential(
+            nn.Linear(token_dim, hidden_dim),
+            nn.GELU(),
+            nn.Linear(hidden_dim, token_dim),
+        )
+        self.norm1 = nn.LayerNorm(token_dim)
+        self.norm2 = nn.LayerNorm(token_dim)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x, rel, allowed):
+        # x (B, K, D), rel (B, K, K, D), allowed (B, K, K) bool
+        b, k, d = x.shape
+        nh, dh = self.n_heads, d // self.n_heads
+        q, key, v = self.qkv(x).reshape(b, k, 3, nh, dh).permute(2, 0, 3, 1, 4)
+        scores = q @ key.transpose(-1, -2) / math.sqrt(dh)  # (B, H, K, K)
+        scores = scores.masked_fill(~allowed.unsqueeze(1), float("-inf"))
+        attn = self.drop(torch.softmax(scores, dim=-1))
+        rel_v = self.rel(rel).reshape(b, k, k, nh, dh)  # (B, K, K, H, dh)
+        out = attn @ v + torch.einsum("bhij,bijhd->bhid", attn, rel_v)  # (B,H,K,dh)
+        out = self.out(out.transpose(1, 2).reshape(b, k, d))
+        x = self.norm1(x + self.drop(out))
+        return self.norm2(x + self.drop(self.ffn(x)))
+
+
+class DirectDynamics(nn.Module):
+    """Solver-free latent path z(τ) = F([ψ, PE(τ)]), any τ in one pass."""
+
+    def __init__(self, *, latent_dim, hidden_dim, encoding, dropout):
+        super().__init__()
+        self.encoding = encoding
+        n_time = encoding.omega.numel() * 2
+        self.net = nn.Sequential(
+            nn.Linear(latent_dim + n_time, hidden_dim),
+            nn.GELU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden_dim, hidden_dim),
+            nn.GELU(),
+            nn.Linear(hidden_dim, latent_dim),
+        )
+        # Unit-scale states, so the consistency penalty cannot shrink z to zero.
+        self.norm = nn.LayerNorm(latent_dim, elementwise_affine=False)
+
+    def forward(self, psi, tau):
+        # psi (B, L), tau (B, Q) -> (B, Q, L)
+        pe = self.encoding(tau)  # (B, Q, 2F)
+        psi = psi.unsqueeze(1).expand(-1, tau.shape[1], -1)  # (B, Q, L)
+        return self.norm(self.net(torch.cat([psi, pe], dim=-1)))
+
+
+class LatentDynamicsModule(nn.Module):
+    """Context frames -> instance encoding ψ -> latent path z(t) -> frames.
+
+    Parameters
+    ----------
+    n_channels : int
+        Channels of an image/field, or features of a vector observation.
+    height, width : int
+        Frame size; ``height=0`` means vector observations.
+    token_dim, hidden_dim, latent_dim : int
+        Widths of tokens, hidden layers and of ψ and z.
+    n_heads, n_layers : int
+        Attention heads and transformer blocks; the first block is local.
+    attention_window : float
+        The first block attends only to tokens with |Δt| below this (frame steps).
+    n_frequencies : int
+        sin/cos pairs of the time encoding.
+    min_period, max_period : float
+        Shortest and longest period of the time encoding (frame steps).
+    conv_channels : int
+        Base width of the image tokenizer and decoder.
+    dropout : float
+        Dropout in attention, feed-forward and dynamics layers.
+    dynamics : {"direct", "ode"}
+        Solver-free time map, or a latent ODE integrated with fixed-step RK4.
+    ode_step : float
+        RK4 step (frame steps) when ``dynamics="ode"``.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_channels=1,
+        height=0,
+        width=0,
+        token_dim=64,
+        hidden_dim=128,
+        latent_dim=16,
+        n_heads=4,
+        n_layers=2,
+        attention_window=3.0,
+        n_frequencies=16,
+        min_period=4.0,
+        max_period=100.0,
+        conv_channels=16,
+        dropout=0.1,
+        dynamics="direct",
+        ode_step=0.5,
+    ):
+        super().__init__()
+        self.attention_window = float(attention_window)
+        geometry = dict(n_channels=n_channels, height=height, width=width)
+        self.tokenizer = FrameTokenizer(
+            **geometry, token_dim=token_dim, hidden_dim=hidden_dim, conv=conv_channels
+        )
+        self.encoding = PeriodicEncoding(
+            n_frequencies=n_frequencies, min_period=min_period, max_period=max_period
+        )
+        self.abs_time = nn.Linear(2 * n_frequencies, token_dim)
+        self.rel_time = nn.Sequential(
+            nn.Linear(2 * n_frequencies, token_dim), nn.GELU()
+        )
+        self.blocks = nn.ModuleList(
+            RelativeAttentionBlock(
+                token_dim=token_dim,
+                n_heads=n_heads,
+                hidden_dim=hidden_dim,
+                dropout=dropout,
+            )
+            for _ in range(n_layers)
+        )
+        self.psi_mean = nn.Linear(token_dim, latent_dim)
+        self.psi_logvar = nn.Linear(token_dim, latent_dim)
+        if dynamics == "ode":
+            self.dynamics = ODEDynamics(
+                latent_dim=latent_dim, hidden_dim=hidden_dim, step=ode_step
+            )
+        else:
+            self.dynamics = DirectDynamics(
+                latent_dim=latent_dim,
+                hidden_dim=hidden_dim,
+                encoding=self.encoding,
+                dropout=dropout,
+            )
+        self.decoder = FrameDecoder(
+            **geometry, latent_dim=latent_dim, hidden_dim=hidden_dim, conv=conv_channels
+        )
+        # Learned observation noise, one log-variance per channel (or feature).
+        self.obs_logvar = nn.Parameter(torch.zeros(n_channels))
+        self._obs_view = (1, 1, n_channels) + ((1, 1) if height > 0 else ())
+
+    def encode(self, frames, times, mask):
+        """Gaussian ψ from context frames.
+
+        frames (B, K, *obs) with unobserved frames zero-filled, times (B, K)
+        relative to t0, mask (B, K) True where observed -> mean, logvar (B, L).
+        Each token gives N(μ_k, σ_k²); ψ is the mean of one draw per observed
+        token, so ψ ~ N(mean_k μ_k, Σ_k σ_k² / n²) (n observed tokens).
+        """
+        x = self.tokenizer(frames) + self.abs_time(self.encoding(times))  # (B,K,D)
+        dt = times.unsqueeze(2) - times.unsqueeze(1)  # (B, K, K)
+        rel = self.rel_time(self.encoding(dt))  # (B, K, K, D)
+        eye = torch.eye(times.shape[1], dtype=torch.bool, device=times.device)
+        # A token always sees itself, so no row of the attention is empty.
+        allowed = mask.unsqueeze(1) | eye  # (B, K, K)
+        local = allowed & ((dt.abs() < self.attention_window) | eye)
+        for i, block in enumerate(self.blocks):
+            x = block(x, rel, local if i == 0 else allowed)
+        w = mask.to(x.dtype).unsqueeze(-1)  # (B, K, 1)
+        n = w.sum(1).clamp(min=1.0)  # (B, 1)
+        mean = (self.psi_mean(x) * w).sum(1) / n  # (B, L)
+        var = (self.psi_logvar(x).clamp(_LOGVAR_MIN, _LOGVAR_MAX).exp() * w).sum(1)
+        logvar = torch.log(var / n**2 + 1e-12)  # (B, L)
+        return mean, logvar
+
+    def latent(self, psi, tau):
+        """Latent path: psi (B, L), tau (B, Q) -> z (B, Q, L)."""
+        return self.dynamics(psi, tau)
+
+    def decode(self, z):
+        """z (..., L) -> frame means (..., *obs)."""
+        lead = z.shape[:-1]
+        out = self.decoder(z.reshape(-1, z.shape[-1]))
+        return out.reshape(*lead, *out.shape[1:])
+
+    def observation_logvar(self):
+        """Per-channel observation log-variance, broadcastable to (B, Q, *obs)."""
+        lv = self.obs_logvar.clamp(_LOGVAR_MIN, _LOGVAR_MAX)
+        return lv.reshape(self._obs_view)
+
+    def forward(
+        self,
+        context,
+        context_times,
+        context_mask,
+        query_times,
+        context2=None,
+        context2_times=None,
+        context2_mask=None,
+        shift2=None,
+    ):
+        """Training pass.
+
+        A second context window of the same instance, starting ``shift2`` later,
+        yields the window-consistency term: the latent path it implies must agree
+        with the first window's path on the query times they share.
+        Returns (frame means (B, Q, *obs), observation logvar, ψ mean, ψ logvar,
+        consistency).
+        """
+        mean, logvar = self.encode(context, context_times, context_mask)
+        psi = mean
+        if self.training:
+            psi = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
+        z = self.latent(psi, query_times)  # (B, Q, L)
+        frames = self.decode(z)  # (B, Q, *obs)
+        consistency = z.new_zeros(())
+        if context2 is not None:
+            mean2, _ = self.encode(context2, context2_times, context2_mask)
+            tau2 = query_times - shift2.unsqueeze(1)  # (B, Q)
+            shared = (tau2 >= -1e-6).to(z.dtype)  # (B, Q)
+            z2 = self.latent(mean2, tau2.clamp(min=0.0))  # (B, Q, L)
+            gap = ((z2 - z) ** 2).mean(-1)  # (B, Q)
+            consistency = (gap * shared).sum() / shared.sum().clamp(min=1.0)
+        return frames, self.observation_logvar(), mean, logvar, consistency
+
+
+class LatentDynamicsLoss(nn.Module):
+    """Gaussian NLL with learned noise + ψ prior + window consistency.
+
+    All terms are per observed element: the KL of ψ against N(0, I) is divided by
+    the number of elements of one window, so ``kl_weight=1`` is the exact negative
+    ELBO per element. Missing elements (mask 0) drop out of the likelihood.
+    """
+
+    def __init__(self, *, kl_weight=1.0, consistency_weight=0.1):
+        super().__init__()
+        self.kl_weight = kl_weight
+        self.consistency_weight = consistency_weight
+
+    def forward(self, y_pred, y_true):
+        frames, obs_logvar, mean, logvar, consistency = y_pred
+        target, mask = y_true["target"], y_true["mask"]  # (B, Q, *obs)
+        nll = 0.5 * (
+            obs_logvar + (target - frames) ** 2 * torch.exp(-obs_logvar) + _LOG_2PI
+        )
+        recon = (nll * mask).sum() / mask.sum().clamp(min=1.0)
+        kl = 0.5 * (mean**2 + logvar.exp() - 1.0 - logvar).sum(-1).mean()
+        kl = kl / mask[0].numel()
+        return recon + self.kl_weight * kl + self.consistency_weight * consistency
+
+
+_LOG_2PI = math.log(2.0 * math.pi)

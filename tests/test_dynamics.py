@@ -1,0 +1,249 @@
+"""Behaviour of LatentDynamicsRegressor: inputs, outputs, learning sanity."""
+
+import contextlib
+import io
+
+import numpy as np
+import pytest
+import torch
+
+from skdyncausal.dynamics import LatentDynamicsRegressor, LatentODERegressor
+from skdyncausal.metrics import normalized_mse
+
+TINY = dict(
+    n_context=4,
+    latent_dim=4,
+    token_dim=16,
+    hidden_dim=32,
+    conv_channels=4,
+    n_heads=2,
+    n_layers=2,
+    n_frequencies=4,
+    max_epochs=2,
+    batch_size=8,
+    n_posterior_samples=4,
+    random_state=0,
+)
+
+
+def sines(n=20, n_times=12, seed=0, t_end=6.0):
+    """Two-feature sinusoids with a per-instance phase and frequency."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0.0, t_end, n_times)
+    phase = rng.uniform(0, 2 * np.pi, (n, 1))
+    freq = rng.uniform(0.8, 1.4, (n, 1))
+    arg = freq * t + phase  # (n, T)
+    return np.stack([np.sin(arg), np.cos(arg)], axis=-1), t
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, t = sines()
+    return LatentDynamicsRegressor(**TINY).fit(X, times=t), X, t
+
+
+# ---------------------------------------------------------------- predictions
+def test_predict_shapes_and_dtype(fitted):
+    est, X, t = fitted
+    y = est.predict(X[:3, :4])
+    assert y.shape == (3, len(t) - 4, 2)
+    assert y.dtype == np.float64
+    y = est.predict(X[:3, :4], times=[0.25, 1.7, 2.05])
+    assert y.shape == (3, 3, 2)
+    per_instance = np.tile([0.3, 0.9], (3, 1))
+    assert est.predict(X[:3], times=per_instance).shape == (3, 2, 2)
+    assert est.transform(X[:5]).shape == (5, 4)
+    assert est.transform(X[:5]).dtype == np.float64
+    assert est.n_features_in_ == 2
+    assert est.obs_shape_ == (2,)
+    assert len(est.history_) == 2 and len(est.loss_curve_) == 2
+
+
+def test_return_std_positive(fitted):
+    est, X, _ = fitted
+    y, s = est.predict(X[:3, :4], times=[0.5, 2.5, 4.0], return_std=True)
+    assert y.shape == s.shape == (3, 3, 2)
+    assert (s > 0).all() and np.isfinite(s).all()
+    np.testing.assert_allclose(y, est.predict(X[:3, :4], times=[0.5, 2.5, 4.0]))
+
+
+def test_extrapolation_roll_and_raise(fitted):
+    est, X, t = fitted
+    far = np.linspace(0.0, 4 * t[-1], 40)
+    y = est.predict(X[:2, :4], times=far)
+    assert y.shape == (2, 40, 2) and np.isfinite(y).all()
+    # Inside the trained span rolling changes nothing.
+    inside = far[far <= est.trained_span_]
+    np.testing.assert_allclose(y[:, : len(inside)], est.predict(X[:2, :4], inside))
+    est_raise = LatentDynamicsRegressor(**{**TINY, "extrapolation": "raise"})
+    est_raise.fit(X, times=t)
+    est_raise.predict(X[:2, :4], times=[t[-1]])
+    with pytest.raises(ValueError, match="beyond the longest trained window"):
+        est_raise.predict(X[:2, :4], times=far)
+    with pytest.raises(ValueError, match="precede the first context time"):
+        est.predict(X[:2, :4], times=[-1.0])
+
+
+def test_many_query_times_are_chunked(fitted):
+    est, X, t = fitted
+    q = np.linspace(0.0, t[-1], 1500)
+    y = est.predict(X[:2, :4], times=q)
+    assert y.shape == (2, 1500, 2)
+    np.testing.assert_allclose(y[:, ::500], est.predict(X[:2, :4], q[::500]), 1e-5)
+
+
+def test_missing_frames_and_irregular_times():
+    X, _ = sines(n=16, n_times=12)
+    rng = np.random.default_rng(1)
+    t = np.cumsum(rng.uniform(0.3, 0.7, (16, 12)), axis=1)
+    X[rng.random((16, 12)) < 0.2] = np.nan
+    X[:, 0] = 0.5  # keep one observed context frame
+    est = LatentDynamicsRegressor(**TINY).fit(X, times=t)
+    assert est.times_ is None
+    y = est.predict(X[:4, :4], times=t[:4, 4:], context_times=t[:4, :4])
+    assert np.isfinite(y).all()
+    assert np.isfinite(est.score(X, times=t))
+    with pytest.raises(ValueError, match="pass context_times"):
+        est.predict(X[:4, :4], times=t[:4, 4:])
+
+
+@pytest.mark.parametrize(
+    "obs_shape", [(20, 12), (2, 8, 8), (3, 9, 17)], ids=["HxW", "CxHxW", "odd"]
+)
+def test_images_and_fields_of_any_size(obs_shape):
+    rng = np.random.default_rng(0)
+    X = rng.random((6, 8, *obs_shape)).astype(np.float32)
+    est = LatentDynamicsRegressor(**{**TINY, "batch_size": 3}).fit(X)
+    y, s = est.predict(X[:2, :4], times=[4.5, 7.0], return_std=True)
+    assert y.shape == s.shape == (2, 2, *obs_shape)
+    assert np.isfinite(y).all()
+    assert est.n_features_in_ == int(np.prod(obs_shape))
+
+
+def test_latent_ode_variant(fitted):
+    _, X, t = fitted
+    est = LatentODERegressor(**TINY).fit(X, times=t)
+    y = est.predict(X[:2, :4], times=[0.7, 2.0 * t[-1]])
+    assert y.shape == (2, 2, 2) and np.isfinite(y).all()
+
+
+def test_partial_fit_and_warm_start_continue_training(fitted):
+    _, X, t = fitted
+    est = LatentDynamicsRegressor(**TINY)
+    est.partial_fit(X, times=t, epochs=1)
+    assert len(est.net_.history) == 1
+    before = est.transform(X[:3])
+    est.partial_fit(X[:8], times=t, epochs=2)
+    assert len(est.net_.history) == 3 and len(est.history_) == 3
+    assert not np.allclose(before, est.transform(X[:3]))
+    est.set_params(warm_start=True).fit(X, times=t)
+    assert len(est.net_.history) == 5
+    with pytest.raises(ValueError, match=r"observations of shape \(3,\)"):
+        est.partial_fit(np.zeros((4, 12, 3)))
+
+
+def test_training_options_run():
+    X, t = sines(n=16, n_times=16)
+    est = LatentDynamicsRegressor(
+        **{**TINY, "max_epochs": 6},
+        curriculum=True,
+        horizon=8,
+        early_stopping=True,
+        validation_fraction=0.25,
+        n_iter_no_change=2,
+        frames_per_window=None,
+        consistency_weight=0.0,
+    ).fit(X, times=t)
+    assert est.horizon_ == 8
+    assert est.history_[-1]["valid_loss"] is not None
+    # Query times past the 4 + 8 frame window are rolled forward.
+    assert np.isfinite(est.predict(X[:2, :4])).all()
+
+
+def test_verbose_prints_progress():
+    X, _ = sines(n=8)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        LatentDynamicsRegressor(**{**TINY, "max_epochs": 1}, verbose=1).fit(X)
+    assert "train_loss" in out.getvalue() and "dur" in out.getvalue()
+
+
+# ------------------------------------------------------------ input checking
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(X=np.zeros((5, 12))), r"\(n_instances, n_times, \*obs_shape\)"),
+        (dict(times=np.r_[0, 2, 1, np.arange(3, 12)]), "strictly increasing"),
+        (dict(times=np.arange(7.0)), r"expected \(12,\) or \(20, 12\)"),
+        (dict(times=np.zeros((3, 12))), r"expected \(12,\) or \(20, 12\)"),
+        (dict(times=np.arange(20.0)), "Cross-validation slices"),
+        (dict(X_inf=True), "infinite"),
+        (dict(n_context=12), "n_context=12 must be smaller"),
+    ],
+)
+def test_fit_input_errors(kwargs, match):
+    X, t = sines()
+    X = kwargs.pop("X", X)
+    if kwargs.pop("X_inf", False):
+        X = X.copy()
+        X[0, 0, 0] = np.inf
+    params = {**TINY, "n_context": kwargs.pop("n_context", 4)}
+    with pytest.raises(ValueError, match=match):
+        LatentDynamicsRegressor(**params).fit(X, times=kwargs.get("times", t))
+
+
+def test_bad_params_reported_together():
+    X, t = sines()
+    est = LatentDynamicsRegressor(lr=-1, latent_dim=0, extrapolation="x", dropout=2)
+    with pytest.raises(ValueError, match="Invalid parameters") as info:
+        est.fit(X, times=t)
+    message = str(info.value)
+    for name in ("lr", "latent_dim", "extrapolation", "dropout"):
+        assert name in message
+    with pytest.raises(ValueError, match="multiple of n_heads"):
+        LatentDynamicsRegressor(token_dim=10, n_heads=4).fit(X, times=t)
+
+
+def test_predict_input_errors(fitted):
+    est, X, _ = fitted
+    with pytest.raises(ValueError, match=r"fitted on observations of shape \(2,\)"):
+        est.predict(np.zeros((2, 4, 3)))
+    with pytest.raises(ValueError, match="no observed context frame"):
+        est.predict(np.full((2, 4, 2), np.nan))
+    with pytest.raises(ValueError, match="context_times"):
+        est.predict(X[:2, :4], context_times=[0, 1, 2])
+    with pytest.raises(ValueError, match="must be finite"):
+        est.predict(X[:2, :4], times=[np.nan])
+    with pytest.raises(ValueError, match="frames after the n_context"):
+        est.score(X[:, :4])
+
+
+# ---------------------------------------------------------- learning sanity
+def test_learns_sinusoids_better_than_persistence():
+    X, t = sines(n=72, n_times=20, t_end=8.0)
+    est = LatentDynamicsRegressor(
+        n_context=6,
+        latent_dim=8,
+        token_dim=32,
+        hidden_dim=64,
+        n_layers=1,
+        max_epochs=25,
+        batch_size=16,
+        lr=3e-3,
+        random_state=0,
+    ).fit(X[:60], times=t)
+    test = X[60:]
+    persistence = np.repeat(test[:, 5:6], 14, axis=1)
+    baseline = normalized_mse(test[:, 6:], persistence)
+    model = 1.0 - est.score(test)
+    assert model < 0.6 * baseline, (model, baseline)
+
+
+def test_global_torch_rng_untouched(fitted):
+    _, X, t = fitted
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    est = LatentDynamicsRegressor(**TINY).fit(X, times=t)
+    est.predict(X[:2, :4], return_std=True)
+    assert torch.equal(torch.rand(3), expected)
