@@ -7,6 +7,7 @@ scikit-learn's estimator checks.
 
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping
 
 
 class _TrainingNet(NeuralNet):
@@ -24,7 +25,12 @@ class _TrainingNet(NeuralNet):
         try:
             return super().fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt:
-            self.interrupted_ = True
+            # skorch's EarlyStopping also stops by raising KeyboardInterrupt;
+            # only a stop that no callback asked for is an interruption.
+            self.interrupted_ = not any(
+                isinstance(cb, EarlyStopping) and cb.misses_ >= cb.patience
+                for _, cb in self.callbacks_
+            )
             raise
 
     def get_loss(self, y_pred, y_true, X=None, training=False):

@@ -1,0 +1,180 @@
+"""The pair classifier: CNN over pair images + GNN over Ĝ0 + pair scalars (torch only).
+
+The graph (node features and edge list of Ĝ0) is not a per-pair input: it is
+set once per data matrix with :meth:`CausalPairModule.set_graph` and stored
+as buffers, and every forward pass embeds all nodes and gathers the two
+endpoints of each pair.
+"""
+
+import torch
+from torch import nn
+
+ARCHITECTURES = ("full", "image", "graph", "no_image")
+
+
+class PairCNN(nn.Module):
+    """Small CNN sized for CPU: (B, C, S, S) -> (B, out_dim)."""
+
+    def __init__(self, in_channels=2, channels=8, out_dim=32, dropout=0.1):
+        super().__init__()
+        c1, c2 = channels, 2 * channels
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, c1, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(c1, c2, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.AdaptiveAvgPool2d(4),
+        )
+        self.head = nn.Sequential(
+            nn.Flatten(), nn.Dropout(dropout), nn.Linear(c2 * 16, out_dim), nn.ReLU()
+        )
+
+    def forward(self, images):
+        # images: (B, C, S, S), log-scaled so that sharp densities stay in range
+        return self.head(self.features(torch.log1p(images)))  # (B, out_dim)
+
+
+class MeanMessagePassing(nn.Module):
+    """GraphSAGE-style layer: h_v <- ReLU(W_s h_v + W_n mean_{u ~ v} h_u)."""
+
+    def __init__(self, dim, dropout=0.1):
+        super().__init__()
+        self.self_lin = nn.Linear(dim, dim)
+        self.nb_lin = nn.Linear(dim, dim, bias=False)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, h, edge_index, inv_degree):
+        # h: (P, D); edge_index: (2, E) messages flow edge_index[1] -> edge_index[0]
+        agg = torch.zeros_like(h).index_add_(0, edge_index[0], h[edge_index[1]])
+        agg = agg * inv_degree[:, None]  # (P, D) neighbourhood mean
+        return self.dropout(torch.relu(self.self_lin(h) + self.nb_lin(agg)))
+
+
+class _Head(nn.Module):
+    """MLP plus a linear skip: (B, W) -> (B,)."""
+
+    def __init__(self, width, hidden_dim, dropout):
+        super().__init__()
+        self.mlp = nn.Sequential(
+            nn.Linear(width, hidden_dim),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden_dim, hidden_dim),
+            nn.ReLU(),
+            nn.Linear(hidden_dim, 1),
+        )
+        self.linear = nn.Linear(width, 1, bias=False)
+
+    def forward(self, e):
+        return (self.mlp(e) + self.linear(e)).squeeze(1)  # (B,)
+
+
+class CausalPairModule(nn.Module):
+    """Logit of ``i -> j`` from the pair image, node embeddings and pair scalars.
+
+    The pair is embedded in both orders, ``e_ij`` and ``e_ji`` (transposed
+    image, swapped node embeddings and scalars), and the logit is split into
+    a symmetric part (is there an edge between i and j?) and an
+    antisymmetric part (which way does it point?)::
+
+        logit(i -> j) = s(e_ij) + s(e_ji) + o(e_ij) - o(e_ji)
+
+    so a known edge ``i -> j`` and its absent reverse ``j -> i`` teach the
+    orientation head directly.
+
+    Parameters
+    ----------
+    architecture : {"full", "image", "graph", "no_image"}
+        ``"full"``: CNN + GNN + all pair scalars; ``"image"``: CNN only;
+        ``"graph"``: GNN node embeddings + Ĝ0 pair scalars; ``"no_image"``:
+        GNN + all pair scalars.
+    n_channels, image_size : int
+        Image shape (C, S, S).
+    n_scalars, n_graph_scalars, n_node_features : int
+        Widths of the data scalars, the Ĝ0 pair scalars and node features.
+    cnn_channels, cnn_dim, gnn_layers, hidden_dim : int
+        Sizes of the towers and of the heads.
+    dropout : float
+    """
+
+    def __init__(
+        self,
+        architecture="full",
+        n_channels=2,
+        image_size=16,
+        n_scalars=17,
+        n_graph_scalars=3,
+        n_node_features=18,
+        cnn_channels=8,
+        cnn_dim=8,
+        gnn_layers=2,
+        hidden_dim=64,
+        dropout=0.1,
+    ):
+        super().__init__()
+        self.architecture = architecture
+        self.use_image = architecture in ("full", "image")
+        self.use_graph = architecture in ("full", "graph", "no_image")
+        self.use_scalars = architecture in ("full", "no_image")
+        width = 0
+        if self.use_image:
+            self.cnn = PairCNN(n_channels, cnn_channels, cnn_dim, dropout)
+            width += cnn_dim
+        if self.use_graph:
+            self.node_in = nn.Sequential(
+                nn.Linear(n_node_features, hidden_dim), nn.ReLU()
+            )
+            self.gnn = nn.ModuleList(
+                [MeanMessagePassing(hidden_dim, dropout) for _ in range(gnn_layers)]
+            )
+            width += 3 * hidden_dim + n_graph_scalars
+        if self.use_scalars:
+            width += n_scalars
+        self.symmetric = _Head(width, hidden_dim, dropout)
+        self.antisymmetric = _Head(width, hidden_dim, dropout)
+        self.register_buffer("node_features", torch.zeros(0, n_node_features))
+        self.register_buffer("edge_index", torch.zeros(2, 0, dtype=torch.long))
+        self.register_buffer("inv_degree", torch.zeros(0))
+
+    def set_graph(self, node_features, edge_index):
+        """Store Ĝ0: node features (P, F) float, edge list (2, E) long."""
+        device = self.symmetric.linear.weight.device
+        self.node_features = node_features.to(device=device, dtype=torch.float32)
+        self.edge_index = edge_index.to(device=device, dtype=torch.long)
+        degree = torch.zeros(len(node_features), device=device)
+        ones = torch.ones(self.edge_index.shape[1], device=device)
+        degree.index_add_(0, self.edge_index[0], ones)
+        self.inv_degree = 1.0 / degree.clamp(min=1.0)
+
+    def node_embeddings(self):
+        """Embed every node of Ĝ0: (P, hidden_dim)."""
+        h = self.node_in(self.node_features)  # (P, D)
+        for layer in self.gnn:
+            h = h + layer(h, self.edge_index, self.inv_degree)
+        return h
+
+    def _embed(self, hi, hj, graph_scalars, scalars, images):
+        parts = []
+        if self.use_image:
+            parts.append(self.cnn(images))  # (B, cnn_dim)
+        if self.use_graph:
+            parts += [hi, hj, hi * hj, graph_scalars]  # (B, 3D + G)
+        if self.use_scalars:
+            parts.append(scalars)  # (B, F)
+        return torch.cat(parts, dim=1)  # (B, W)
+
+    def forward(self, src, dst, scalars, scalars_rev, graph_scalars, images=None):
+        # src, dst: (B,) long; scalars, scalars_rev: (B, F) of (i, j) and (j, i);
+        # graph_scalars: (B, G) symmetric; images: (B, C, S, S) or None
+        hi = hj = None
+        if self.use_graph:
+            h = self.node_embeddings()  # (P, D)
+            hi, hj = h[src], h[dst]  # (B, D) each
+        images_rev = None if images is None else images.transpose(-1, -2)
+        e_ij = self._embed(hi, hj, graph_scalars, scalars, images)  # (B, W)
+        e_ji = self._embed(hj, hi, graph_scalars, scalars_rev, images_rev)
+        sym = self.symmetric(e_ij) + self.symmetric(e_ji)  # (B,)
+        anti = self.antisymmetric(e_ij) - self.antisymmetric(e_ji)  # (B,)
+        return sym + anti  # (B,) logits

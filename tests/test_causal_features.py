@@ -1,0 +1,130 @@
+"""Pair features: histograms, blocks, parallelism, partial correlations, shifts."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.covariance import LedoitWolf
+
+from skdyncausal.causal import _features as F
+from skdyncausal.datasets import make_sem
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Tiny models: one intra-op thread avoids OpenMP spinning on busy cores."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def sem():
+    return make_sem(200, 9, n_interventions=4, intervention_samples=10, random_state=3)
+
+
+def concat(features):
+    return {
+        k: np.concatenate([f[k] for f in features]) for k in ("scalars", "images")
+    } | {"graph_scalars": np.concatenate([f["graph_scalars"] for f in features])}
+
+
+def test_one_hot_histogram_equals_histogram2d(rng):
+    size = 5
+    U = rng.uniform(size=(60, 4))
+    bins = F._bins(U, size)
+    hist = F.pair_histograms(F.one_hot_bins(bins, size), np.array([1, 3]), size)
+    edges = np.linspace(0, 1, size + 1)
+    for k, i in enumerate((1, 3)):
+        for j in range(4):
+            expected, _, _ = np.histogram2d(U[:, i], U[:, j], bins=[edges, edges])
+            np.testing.assert_array_equal(hist[k, j], expected)
+
+
+def test_images_are_densities_and_transpose_with_the_pair(sem):
+    data = F.prepare_pair_data(sem.X, sem.interventions, image_size=8)
+    src, dst = F.all_pairs(np.arange(9), 9)
+    images = F.pair_features(data, src, dst)["images"]
+    assert images.shape == (72, F.N_CHANNELS, 8, 8)
+    # Smoothing preserves mass; densities average 1 over the grid.
+    np.testing.assert_allclose(images.mean(axis=(2, 3)), 1.0, rtol=1e-5)
+    k_ij = np.flatnonzero((src == 2) & (dst == 5))[0]
+    k_ji = np.flatnonzero((src == 5) & (dst == 2))[0]
+    np.testing.assert_allclose(images[k_ji], images[k_ij].transpose(0, 2, 1), rtol=1e-5)
+
+
+def test_reverse_scalars_equal_features_of_reversed_pairs(sem):
+    data = F.prepare_pair_data(sem.X, sem.interventions, images=False)
+    src, dst = F.all_pairs(np.arange(9), 9)
+    forward = F.pair_features(data, src, dst)["scalars"]
+    backward = F.pair_features(data, dst, src)["scalars"]
+    np.testing.assert_allclose(F.reverse_scalars(forward), backward, atol=1e-5)
+
+
+def test_blocks_equal_full_computation_and_parallel_equals_serial(sem):
+    data = F.prepare_pair_data(sem.X, sem.interventions, image_size=6)
+    full = F.pair_features(data, *F.all_pairs(np.arange(9), 9))
+    blocks = [F.all_pairs(b, 9) for b in F.source_blocks(9, 4)]
+    serial = [f for _, _, f in F.iter_pair_features(data, blocks)]
+    parallel = [f for _, _, f in F.iter_pair_features(data, blocks, n_jobs=2)]
+    for key in ("images", "scalars", "graph_scalars"):
+        np.testing.assert_allclose(concat(serial)[key], full[key], atol=1e-5)
+        np.testing.assert_array_equal(concat(parallel)[key], concat(serial)[key])
+
+
+def test_partial_correlations_match_sklearn_ledoit_wolf(sem):
+    Z = (sem.X - sem.X.mean(0)) / sem.X.std(0)
+    precision = LedoitWolf().fit(Z).precision_
+    d = np.sqrt(np.diag(precision))
+    expected = -precision / np.outer(d, d)
+    np.fill_diagonal(expected, 0.0)
+    pcorr, _ = F.partial_correlations(Z)
+    np.testing.assert_allclose(pcorr, expected, atol=1e-8)
+    data = F.prepare_pair_data(sem.X, images=False)
+    src, dst = F.all_pairs(np.arange(9), 9)
+    feats = F.pair_features(data, src, dst)["scalars"]
+    column = F.SCALAR_NAMES.index("abs_pcorr")
+    np.testing.assert_allclose(feats[:, column], np.abs(expected[src, dst]), atol=1e-5)
+
+
+def test_shift_scores_detect_chain_knockout():
+    chain = np.array([[0, 1], [0, 0]])
+    data = make_sem(
+        300,
+        adjacency=chain,
+        snr=4.0,
+        n_interventions=2,
+        intervention_samples=20,
+        random_state=0,
+    )
+    shift, t_stat, knocked = F.shift_scores(data.X, data.interventions)
+    assert knocked.tolist() == [True, True]
+    assert shift[0, 1] > 1.5  # knocking out the cause moves the effect
+    assert shift[1, 0] < 0.5  # knocking out the effect leaves the cause alone
+    assert t_stat[0, 1] > t_stat[1, 0]
+
+
+def test_features_read_no_labels(sem):
+    """Two priors with different labels give identical pair features."""
+    from skdyncausal.causal import CausalStructureEstimator
+
+    p = 9
+    A1 = np.full((p, p), np.nan)
+    A1[0, 1], A1[1, 2], A1[3, 4], A1[5, 6] = 1, 0, 0, 1
+    A2 = 1.0 - A1
+    pairs = np.array([[0, 1, 0], [2, 3, 0], [7, 8, 0]], dtype=float)
+    feats = []
+    for A in (A1, A2):
+        est = CausalStructureEstimator(max_epochs=1, random_state=0)
+        est.fit(sem.X, prior=A, interventions=sem.interventions)
+        data = est._prepare(sem.X, sem.interventions)
+        feats.append(est._features_of(data, pairs))
+    for key in ("scalars", "graph_scalars", "images"):
+        np.testing.assert_array_equal(feats[0][key], feats[1][key])
+
+
+def test_variable_graph_is_symmetric_top_k(rng):
+    W = rng.uniform(size=(6, 6))
+    G = F.variable_graph(W, 2).toarray()
+    assert (G == G.T).all() and not G.diagonal().any()
+    assert (G.sum(axis=1) >= 2).all()
