@@ -14,4 +14,7 @@ functions in :mod:`skdyncausal.metrics`.
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from .causal import CausalStructureEstimator
+from .dynamics import LatentDynamicsRegressor
+
+__all__ = ["CausalStructureEstimator", "LatentDynamicsRegressor", "__version__"]
