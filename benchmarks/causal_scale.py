@@ -1,0 +1,585 @@
+"""Scaling of causal-structure scoring with the number of variables.
+
+For each p, simulate ``make_sem(n_samples=500, n_variables=p,
+mechanism="linear", n_interventions=p // 10)`` (10 knock-out rows per
+target), reveal 10 % of the ordered pairs of the true adjacency with
+``make_prior(adjacency, fraction=0.1)``, and score all pairs with
+
+- ours: ``CausalStructureEstimator(random_state=0[, max_epochs=...])
+  .fit(X, prior=prior, interventions=interventions).predict_proba()``;
+- ``PartialCorr``: absolute partial correlations from the
+  Ledoit-Wolf shrunk precision matrix (symmetric, no prior, a cheap
+  baseline);
+- the peers of ``benchmarks/peers.py`` (PC, GES, DirectLiNGAM, DAGMA), each
+  with the prior as its API allows.
+
+Every (method, p) runs in a fresh Python subprocess, so its peak resident
+memory (``VmHWM`` of that process on Linux, read by the process itself) is not
+polluted by other runs. The reported time is the wall time of the scoring
+call alone (fit + predict), without interpreter start-up, imports and data
+loading; the per-run budget (``--budget``) covers the whole subprocess, which
+is killed when it runs out and reported as "did not finish within N s".
+Once a method fails to finish at some p it is not run at larger p.
+
+Accuracy (AUROC, AUPRC, orientation accuracy) is measured on the unlabelled
+pairs only (``mask = np.isnan(prior)``).
+
+Outputs (``--out``, default ``benchmarks/results``): ``causal_scale.md``,
+``causal_scale.csv`` and ``causal_scale.png`` (log-log time against the
+number of ordered pairs ``p (p - 1)``, with fitted slopes).
+
+Examples
+--------
+    python benchmarks/causal_scale.py --quick            # p in {100, 300}
+    python benchmarks/causal_scale.py                    # p in {100, ..., 2000}
+    python benchmarks/causal_scale.py --p 100 300 --methods PC DAGMA --budget 120
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.metadata
+import json
+import os
+import platform
+import resource
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT_P = (100, 300, 1000, 2000)
+QUICK_P = (100, 300)
+OURS = "ours"
+PARTIAL_CORR = "PartialCorr"
+PEER_NAMES = ("PC", "GES", "DirectLiNGAM", "DAGMA")
+ALL_METHODS = (OURS, PARTIAL_CORR, *PEER_NAMES)
+
+
+# ---------------------------------------------------------------------------
+# Worker side: one (method, p) per process
+# ---------------------------------------------------------------------------
+
+
+def _peak_rss_mib():
+    """Peak resident set size of this process so far, in MiB.
+
+    On Linux this is ``VmHWM`` of ``/proc/self/status``, which starts afresh
+    at ``exec``; ``ru_maxrss`` is kept across ``fork`` + ``exec`` and would
+    report the parent's peak when that is larger. Elsewhere ``ru_maxrss``.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports KiB, macOS bytes.
+    return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
+
+
+def partial_correlation_scores(X):
+    """``|partial correlation|`` of every pair from the Ledoit-Wolf precision.
+
+    ``rho_ij = -Theta_ij / sqrt(Theta_ii Theta_jj)`` with ``Theta`` the
+    inverse of the Ledoit-Wolf shrunk covariance; the score is ``|rho_ij|``
+    for both orientations (no direction information) and 0 on the diagonal.
+    """
+    from sklearn.covariance import LedoitWolf
+
+    precision = LedoitWolf().fit(X).precision_
+    d = np.sqrt(np.diag(precision))
+    scores = np.abs(precision / np.outer(d, d))
+    np.fill_diagonal(scores, 0.0)
+    return scores
+
+
+def _make_method(method, max_epochs, seed):
+    """Return ``score(X, prior, interventions) -> (p, p)`` for ``method``."""
+    if method == OURS:
+        from skdyncausal import CausalStructureEstimator
+
+        params = {"random_state": seed}
+        if max_epochs is not None:
+            params["max_epochs"] = max_epochs
+
+        def score(X, prior, interventions):
+            est = CausalStructureEstimator(**params)
+            est.fit(X, prior=prior, interventions=interventions)
+            return est.predict_proba()
+
+        return score
+    if method == PARTIAL_CORR:
+        import sklearn.covariance  # noqa: F401  (import outside the timed call)
+
+        return lambda X, prior, interventions: partial_correlation_scores(X)
+    sys.path.insert(0, str(HERE))
+    import peers
+
+    if method not in peers.AVAILABLE:
+        raise ImportError(peers.UNAVAILABLE.get(method, f"unknown method {method}"))
+    peer = peers.AVAILABLE[method]
+    return lambda X, prior, interventions: peer(
+        X, prior, interventions, random_state=seed
+    )
+
+
+def _worker(args):
+    """Run one method on one data file; write scores and a JSON record."""
+    result = {"method": args.worker, "status": "error", "message": ""}
+    out = Path(args.result)
+    try:
+        try:
+            score = _make_method(args.worker, args.max_epochs, args.seed)
+        except ImportError as exc:
+            result["status"] = "unavailable"
+            result["message"] = f"{type(exc).__name__}: {exc}"
+            return
+        data = np.load(args.data)
+        X, prior, interventions = data["X"], data["prior"], data["interventions"]
+        result["base_rss_mib"] = _peak_rss_mib()
+        start = time.perf_counter()
+        try:
+            scores = score(X, prior, interventions)
+        except Exception as exc:
+            skipped = type(exc).__name__ == "PeerSkipped"
+            result["status"] = "skipped" if skipped else "error"
+            result["message"] = f"{type(exc).__name__}: {exc}"
+            return
+        result["time_s"] = time.perf_counter() - start
+        result["peak_rss_mib"] = _peak_rss_mib()
+        scores = np.asarray(scores, dtype=float)
+        np.save(out.with_suffix(".npy"), scores)
+        result["status"] = "ok"
+    finally:
+        out.write_text(json.dumps(result))
+
+
+# ---------------------------------------------------------------------------
+# Parent side
+# ---------------------------------------------------------------------------
+
+
+def _simulate(p, n_samples, seed, path):
+    from skdyncausal.datasets import make_prior, make_sem
+
+    data = make_sem(
+        n_samples=n_samples,
+        n_variables=p,
+        mechanism="linear",
+        n_interventions=p // 10,
+        random_state=seed,
+    )
+    prior = make_prior(data.adjacency, fraction=0.1, random_state=seed)
+    np.savez(path, X=data.X, prior=prior, interventions=data.interventions)
+    return data.adjacency, prior, data.X.shape[0]
+
+
+def _run_one(method, data_path, result_path, args):
+    """Run a worker subprocess under the budget; return its record."""
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        method,
+        "--data",
+        str(data_path),
+        "--result",
+        str(result_path),
+        "--seed",
+        str(args.seed),
+    ]
+    if args.max_epochs is not None:
+        cmd += ["--max-epochs", str(args.max_epochs)]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT), *filter(None, [env.get("PYTHONPATH")])]
+    )
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        log, _ = proc.communicate(timeout=args.budget)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return {
+            "method": method,
+            "status": "timeout",
+            "message": f"did not finish within {args.budget:g} s",
+        }
+    wall = time.perf_counter() - start
+    if not Path(result_path).exists():
+        tail = " | ".join(log.strip().splitlines()[-3:])
+        return {
+            "method": method,
+            "status": "error",
+            "message": f"worker exited with code {proc.returncode}: {tail}",
+        }
+    record = json.loads(Path(result_path).read_text())
+    record["process_wall_s"] = wall
+    return record
+
+
+def _metrics(adjacency, scores, mask):
+    from skdyncausal.metrics import (
+        edge_average_precision,
+        edge_orientation_accuracy,
+        edge_roc_auc,
+    )
+
+    values = {}
+    for key, metric in (
+        ("auroc", edge_roc_auc),
+        ("auprc", edge_average_precision),
+        ("orientation", edge_orientation_accuracy),
+    ):
+        try:
+            values[key] = float(metric(adjacency, scores, mask=mask))
+        except ValueError:
+            values[key] = float("nan")
+    return values
+
+
+def _version(dist):
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _skdyncausal_version():
+    try:
+        import skdyncausal
+    except ImportError:
+        return "not importable"
+    return f"{skdyncausal.__version__} ({Path(skdyncausal.__file__).parent})"
+
+
+def _machine():
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+        ram = f"{ram:.1f} GiB"
+    except (ValueError, OSError, AttributeError):
+        ram = "unknown"
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    return {
+        "CPU": f"{cpu}; {os.cpu_count()} logical CPUs ({usable} usable)",
+        "RAM": ram,
+        "OS": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": _version("numpy"),
+        "scipy": _version("scipy"),
+        "scikit-learn": _version("scikit-learn"),
+        "torch": _version("torch"),
+        "skdyncausal": _skdyncausal_version(),
+        "causal-learn": _version("causal-learn"),
+        "lingam": _version("lingam"),
+        "dagma": _version("dagma"),
+    }
+
+
+def _fmt(value, spec):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    return format(value, spec)
+
+
+def _slope(rows, method):
+    pts = [
+        (r["n_pairs"], r["time_s"])
+        for r in rows
+        if r["method"] == method and r["status"] == "ok" and r["time_s"] > 0
+    ]
+    if len(pts) < 2:
+        return None
+    x, y = np.log10(np.array(pts, dtype=float)).T
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def _plot(rows, methods, budget, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for k, method in enumerate(methods):
+        done = [r for r in rows if r["method"] == method and r["status"] == "ok"]
+        late = [r for r in rows if r["method"] == method and r["status"] == "timeout"]
+        if not done and not late:
+            continue
+        color = f"C{k}"
+        slope = _slope(rows, method)
+        label = method if slope is None else f"{method} (slope {slope:.2f})"
+        if done:
+            ax.plot(
+                [r["n_pairs"] for r in done],
+                [r["time_s"] for r in done],
+                "o-",
+                color=color,
+                label=label,
+                lw=2.5 if method == OURS else 1.5,
+            )
+        if late:
+            ax.plot(
+                [r["n_pairs"] for r in late],
+                [budget] * len(late),
+                "v",
+                color=color,
+                mfc="none",
+                ms=9,
+                label=None if done else f"{method} (no finished run)",
+            )
+    ax.axhline(budget, color="0.6", ls=":", lw=1)
+    ax.text(ax.get_xlim()[0], budget, f" budget {budget:g} s", va="bottom", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("number of ordered pairs p (p − 1)")
+    ax.set_ylabel("wall time of fit + predict (s)")
+    ax.set_title("Scaling: time vs pairs (hollow ▽ = did not finish)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _write_outputs(rows, args, command, machine, out_dir):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fields = [
+        "method",
+        "p",
+        "n_pairs",
+        "n_rows",
+        "status",
+        "time_s",
+        "time_ratio_vs_ours",
+        "peak_rss_mib",
+        "base_rss_mib",
+        "auroc",
+        "auprc",
+        "orientation",
+        "message",
+    ]
+    with open(out_dir / "causal_scale.csv", "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: r.get(k, "") for k in fields})
+
+    methods = [m for m in args.methods if any(r["method"] == m for r in rows)]
+    _plot(rows, methods, args.budget, out_dir / "causal_scale.png")
+
+    lines = [
+        "# Causal structure: scaling with the number of variables",
+        "",
+        "Generated by `benchmarks/causal_scale.py`.",
+        "",
+        "## Command",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        "## Machine",
+        "",
+    ]
+    lines += [f"- {k}: {v}" for k, v in machine.items()]
+    lines += [
+        "",
+        "## Setting",
+        "",
+        f"- Data: `make_sem(n_samples={args.n_samples}, n_variables=p, "
+        f'mechanism="linear", n_interventions=p // 10, random_state={args.seed})` '
+        "(ER graph, expected degree 2, Gaussian noise, snr 1, 10 rows per "
+        "knock-out, standardized), so each data set has "
+        f"{args.n_samples} + p rows.",
+        "- Prior: `make_prior(adjacency, fraction=0.1)`: 10 % of the ordered "
+        "pairs labelled with their true direct-edge label. AUROC, AUPRC and "
+        "orientation accuracy are computed on the other 90 % (the unlabelled "
+        "pairs).",
+        "- Ours: `CausalStructureEstimator(random_state="
+        f"{args.seed}"
+        + (f", max_epochs={args.max_epochs}" if args.max_epochs is not None else "")
+        + ").fit(X, prior=prior, interventions=interventions).predict_proba()`.",
+        "- PartialCorr: absolute partial correlations from the Ledoit-Wolf "
+        "precision matrix (symmetric: orientation accuracy is 0.5 by design).",
+        "- Peers (`benchmarks/peers.py`), all rows as i.i.d. samples: PC "
+        "(causal-learn, Fisher-z, alpha 0.05, prior as required/forbidden "
+        "edges; CPDAG scored 1 directed / 0.5 undirected / 0 absent), GES "
+        "(causal-learn, BIC; takes no prior; same CPDAG scoring), DirectLiNGAM "
+        "(prior 1s as known paths; scores |B|), DAGMA (linear, lambda1 0.02, "
+        "prior as excluded/included edges; scores |W|).",
+        "- Time: wall time of the scoring call only. Peak RSS: `VmHWM` of "
+        "the run's own fresh process (includes the interpreter, imports and "
+        "data, shown as 'base' = peak before the call). Each run had a "
+        f"budget of {args.budget:g} s for its whole process; a run over budget "
+        "was killed, and the method was not run at larger p.",
+        "- Time ratio: time of the method / time of ours at the same p "
+        "(> 1 means slower than ours).",
+        "",
+        "## Results",
+        "",
+        "| method | p | pairs | status | time (s) | ratio vs ours | peak RSS "
+        "(MiB) | base RSS (MiB) | AUROC | AUPRC | orientation |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        status = r["status"] if r["status"] == "ok" else r.get("message", r["status"])
+        if r["status"] == "not run":
+            status = r["message"]
+        lines.append(
+            f"| {r['method']} | {r['p']} | {r['n_pairs']} | {status} | "
+            f"{_fmt(r.get('time_s'), '.2f')} | "
+            f"{_fmt(r.get('time_ratio_vs_ours'), '.2f')} | "
+            f"{_fmt(r.get('peak_rss_mib'), '.0f')} | "
+            f"{_fmt(r.get('base_rss_mib'), '.0f')} | "
+            f"{_fmt(r.get('auroc'), '.3f')} | {_fmt(r.get('auprc'), '.3f')} | "
+            f"{_fmt(r.get('orientation'), '.3f')} |"
+        )
+    lines += ["", "## Scaling", "", "![time vs pairs](causal_scale.png)", ""]
+    for method in methods:
+        slope = _slope(rows, method)
+        if slope is not None:
+            lines.append(
+                f"- {method}: time ∝ (pairs)^{slope:.2f} (least-squares slope "
+                "of log time on log pairs over its finished runs)"
+            )
+    if _slope(rows, OURS) is None:
+        lines.append(
+            "- ours: no slope (fewer than two finished runs; see the status column)"
+        )
+    (out_dir / "causal_scale.md").write_text("\n".join(lines) + "\n")
+
+
+def _parse(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--p", type=int, nargs="+", default=list(DEFAULT_P))
+    parser.add_argument(
+        "--quick", action="store_true", help=f"p in {set(QUICK_P)} (overrides --p)"
+    )
+    parser.add_argument("--n-samples", type=int, default=500)
+    parser.add_argument(
+        "--budget", type=float, default=600.0, help="seconds per (method, p) run"
+    )
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        default=list(ALL_METHODS),
+        choices=list(ALL_METHODS),
+        metavar="METHOD",
+        help=f"subset of {list(ALL_METHODS)}",
+    )
+    parser.add_argument(
+        "--max-epochs",
+        type=int,
+        default=None,
+        help="max_epochs of CausalStructureEstimator (default: its own default)",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = _parse(argv)
+    if args.worker:
+        _worker(args)
+        return
+    p_values = sorted(set(QUICK_P if args.quick else args.p))
+    command = "python " + " ".join(
+        shlex.quote(a) for a in [os.path.relpath(__file__, ROOT), *sys.argv[1:]]
+    )
+    machine = _machine()
+    print(f"{command}\nmethods {args.methods}, p {p_values}, budget {args.budget:g} s")
+    sys.path.insert(0, str(ROOT))
+    rows, stopped = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for p in p_values:
+            data_path = Path(tmp) / f"data_p{p}.npz"
+            adjacency, prior, n_rows = _simulate(
+                p, args.n_samples, args.seed, data_path
+            )
+            mask = np.isnan(prior)
+            for method in args.methods:
+                base = {"method": method, "p": p, "n_pairs": p * (p - 1)}
+                base["n_rows"] = n_rows
+                if method in stopped:
+                    rows.append(
+                        {**base, "status": "not run", "message": stopped[method]}
+                    )
+                    print(
+                        f"  p={p:5d} {method:<15} not run: {stopped[method]}",
+                        flush=True,
+                    )
+                    continue
+                result_path = (
+                    Path(tmp) / f"{method.strip('|').replace(' ', '_')}_{p}.json"
+                )
+                record = {**base, **_run_one(method, data_path, result_path, args)}
+                if record["status"] == "ok":
+                    scores = np.load(result_path.with_suffix(".npy"))
+                    record.update(_metrics(adjacency, scores, mask))
+                    print(
+                        f"  p={p:5d} {method:<15} {record['time_s']:9.2f} s "
+                        f"peak {record['peak_rss_mib']:7.0f} MiB "
+                        f"AUROC {record['auroc']:.3f} AUPRC {record['auprc']:.3f}",
+                        flush=True,
+                    )
+                else:
+                    status, message = record["status"], record["message"]
+                    print(f"  p={p:5d} {method:<15} {status}: {message}", flush=True)
+                    reason = {
+                        "timeout": f"did not finish within {args.budget:g} s at p={p}",
+                        "unavailable": f"unavailable ({record['message']})",
+                    }.get(record["status"], f"{record['status']} at p={p}")
+                    stopped[method] = reason
+                rows.append(record)
+            ours = next(
+                (
+                    r
+                    for r in rows
+                    if r["p"] == p and r["method"] == OURS and r["status"] == "ok"
+                ),
+                None,
+            )
+            for r in rows:
+                if r["p"] == p and r["status"] == "ok" and ours is not None:
+                    r["time_ratio_vs_ours"] = r["time_s"] / ours["time_s"]
+            # Write after every p so that a long run leaves partial results.
+            _write_outputs(rows, args, command, machine, args.out)
+    print(f"wrote {args.out / 'causal_scale.md'}, .csv and .png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,673 @@
+"""Published causal-discovery methods ("peers") behind one calling convention.
+
+Every peer is a function
+
+    scores = peer(X, prior, interventions=None, *, random_state=0,
+                  time_budget=None, labels="direct", rows="all")
+
+that returns a ``(p, p)`` float array with ``scores[i, j]`` larger when the
+edge ``i → j`` is more likely (row = cause, the convention of
+:mod:`skdyncausal.metrics`) and a zero diagonal.
+
+Arguments
+---------
+X : array of shape (n_rows, p)
+    Data; observational rows and knock-out rows together.
+prior : array of shape (p, p) or None
+    Partial prior: 1 = known edge, 0 = known absence, NaN = unknown.
+interventions : array of shape (n_rows,) or None
+    ``-1`` for observational rows, else the knocked-out column. None means
+    all rows are observational.
+random_state : int
+    Seed, passed on where the method is randomised.
+time_budget : float or None
+    Seconds. None runs the method in this process. A number runs it in a
+    fresh ``spawn`` child process that is killed when the budget runs out;
+    :class:`PeerTimeout` is then raised. The child's start-up (a second or
+    two of imports) counts against the budget.
+labels : {"direct", "ancestral"}
+    What the prior's labels mean. ``"direct"`` (the prior of
+    ``make_prior(adjacency)``): 1 = direct edge ``i → j``, 0 = no direct
+    edge. ``"ancestral"`` (the prior of ``make_prior(ancestral)`` or
+    ``prior_from_interventions``): 1 = a directed path ``i ⇝ j``, 0 = none.
+rows : {"all", "observational"}
+    Rows passed to the method. Default ``"all"``: none of the peers models
+    interventions, and a knock-out of ``k`` only breaks the structural
+    equation of ``k`` itself (its ``intervention_samples`` rows), while the
+    shifted level of ``k`` is informative about the edges out of ``k``; so
+    every peer sees every row, as i.i.d. samples. ``"observational"`` keeps
+    only the rows with ``interventions == -1``.
+
+How each method uses the prior, and how its output is turned into scores, is
+documented in the peer's docstring. In short, a prior pair is turned into
+"required" and "forbidden" directed edges:
+
+- ``labels="direct"``: 1 at ``(i, j)`` requires ``i → j`` and forbids
+  ``j → i`` (acyclicity); 0 forbids ``i → j``.
+- ``labels="ancestral"``: 1 at ``(i, j)`` forbids ``j → i`` (a path ``i ⇝ j``
+  rules out the edge ``j → i`` in a DAG) but requires nothing (a path is not
+  an edge); 0 forbids ``i → j``.
+
+Contradictory pairs (e.g. 1 in both directions) are dropped. Scores at the
+prior's own pairs are whatever the method outputs; benchmarks evaluate on the
+unlabelled pairs only.
+
+Failures: a missing package leaves the peer out of :data:`AVAILABLE` (its
+reason is in :data:`UNAVAILABLE` and printed by :func:`available_peers`); a
+solver failure raises :class:`PeerError`, a peer that declines the problem
+(e.g. GES above :data:`GES_MAX_P` variables) raises :class:`PeerSkipped`, and
+a run over ``time_budget`` raises :class:`PeerTimeout`, both subclasses of
+:class:`PeerError`, which benchmarks catch and report.
+
+Installation: ``pip install -e ".[benchmarks]"`` brings causal-learn (PC,
+GES and its DirectLiNGAM port) and dagma. The ``lingam`` package is not in
+the extra: lingam 1.13 pins ``scipy<=1.13.1`` (which forces ``numpy<2.3``),
+and older releases need pygam, whose releases cap ``scipy<1.17``; either
+would downgrade numpy/scipy in an existing environment. It is used when
+installed separately.
+
+Run ``python benchmarks/peers.py`` for a self-check on a small simulated
+problem.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import multiprocessing
+import time
+import warnings
+
+import numpy as np
+
+__all__ = [
+    "AVAILABLE",
+    "AVAILABLE_INFO",
+    "GES_MAX_P",
+    "PEERS",
+    "UNAVAILABLE",
+    "PeerError",
+    "PeerSkipped",
+    "PeerTimeout",
+    "available_peers",
+    "dagma",
+    "direct_lingam",
+    "ges",
+    "pc",
+]
+
+#: GES (causal-learn) is pure Python and slows down steeply with p; above this
+#: many variables :func:`ges` raises :class:`PeerSkipped` instead of running.
+GES_MAX_P = 300
+#: Significance level of PC's Fisher-z tests.
+PC_ALPHA = 0.05
+#: L1 penalty of DAGMA (its default is 0.03).
+DAGMA_LAMBDA1 = 0.02
+
+
+class PeerError(RuntimeError):
+    """A peer could not produce scores; the message says why."""
+
+
+class PeerSkipped(PeerError):
+    """A peer declined the problem (e.g. too many variables for it)."""
+
+
+class PeerTimeout(PeerError):
+    """A peer did not finish within its time budget."""
+
+
+# ---------------------------------------------------------------------------
+# Input handling
+# ---------------------------------------------------------------------------
+
+
+def _check_inputs(X, prior, interventions, labels, rows):
+    """Validate the uniform arguments; return (X used, prior, p)."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] < 2 or X.shape[0] < 3:
+        raise ValueError(
+            f"X must be a (n_rows, p) array with p >= 2 and n_rows >= 3, got shape "
+            f"{X.shape}."
+        )
+    if not np.isfinite(X).all():
+        raise ValueError("X must be finite; remove or impute NaN/inf first.")
+    n, p = X.shape
+    if prior is None:
+        prior = np.full((p, p), np.nan)
+    prior = np.array(prior, dtype=float)
+    if prior.shape != (p, p):
+        raise ValueError(f"prior must have shape {(p, p)}, got {prior.shape}.")
+    known = ~np.isnan(prior)
+    if not np.isin(prior[known], (0.0, 1.0)).all():
+        raise ValueError("prior must hold 0, 1 or NaN only.")
+    np.fill_diagonal(prior, np.nan)
+    if labels not in ("direct", "ancestral"):
+        raise ValueError(f"labels must be 'direct' or 'ancestral', got {labels!r}.")
+    if rows not in ("all", "observational"):
+        raise ValueError(f"rows must be 'all' or 'observational', got {rows!r}.")
+    if interventions is not None:
+        interventions = np.asarray(interventions)
+        if interventions.shape != (n,):
+            raise ValueError(
+                f"interventions must have shape ({n},), got {interventions.shape}."
+            )
+        if rows == "observational":
+            X = X[interventions == -1]
+            if X.shape[0] < 3:
+                raise ValueError(
+                    "fewer than 3 observational rows (interventions == -1)."
+                )
+    return np.ascontiguousarray(X), prior, p
+
+
+def _constraints(prior, labels):
+    """Required and forbidden directed edges implied by the prior.
+
+    Returns two boolean (p, p) matrices, ``required[i, j]`` / ``forbidden[i,
+    j]`` for the edge ``i → j``, with contradictions removed.
+    """
+    ones = prior == 1
+    zeros = prior == 0
+    # A 1 in both directions is contradictory under both readings (2-cycle).
+    ones &= ~ones.T
+    forbidden = zeros | ones.T
+    required = ones.copy() if labels == "direct" else np.zeros_like(ones)
+    conflict = required & forbidden
+    required &= ~conflict
+    forbidden &= ~conflict
+    np.fill_diagonal(required, False)
+    np.fill_diagonal(forbidden, False)
+    return required, forbidden
+
+
+def _cpdag_scores(graph):
+    """Scores from a causal-learn graph matrix (CPDAG or PAG-like).
+
+    causal-learn encodes ``i → j`` as ``graph[j, i] == 1`` and ``graph[i, j]
+    == -1``; ``i — j`` as ``-1`` both ways and ``i ↔ j`` as ``1`` both ways.
+    Directed edges score 1, undirected and bidirected ones 0.5 each way,
+    absent pairs 0.
+    """
+    G = np.asarray(graph)
+    scores = np.zeros(G.shape, dtype=float)
+    scores[(G == -1) & (G.T == 1)] = 1.0
+    both = ((G == -1) & (G.T == -1)) | ((G == 1) & (G.T == 1))
+    scores[both] = 0.5
+    np.fill_diagonal(scores, 0.0)
+    return scores
+
+
+# ---------------------------------------------------------------------------
+# Running under a time budget
+# ---------------------------------------------------------------------------
+
+
+def _child_main(conn, func, args, kwargs):
+    try:
+        result = func(*args, **kwargs)
+    except BaseException as exc:  # report anything to the parent
+        conn.send(("error", type(exc).__name__, str(exc)))
+    else:
+        conn.send(("ok", result, None))
+    finally:
+        conn.close()
+
+
+_ERRORS = {"PeerSkipped": PeerSkipped, "PeerTimeout": PeerTimeout}
+
+
+def _call(name, func, X, prior, *, time_budget, **kwargs):
+    """Run ``func(X, prior, **kwargs)`` here or in a child process."""
+    if time_budget is None:
+        return func(X, prior, **kwargs)
+    if not time_budget > 0:
+        raise ValueError(f"time_budget must be positive seconds, got {time_budget!r}.")
+    ctx = multiprocessing.get_context("spawn")
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(
+        target=_child_main, args=(sender, func, (X, prior), kwargs), daemon=True
+    )
+    proc.start()
+    sender.close()
+    try:
+        if not receiver.poll(time_budget):
+            raise PeerTimeout(f"{name} did not finish within {time_budget:g} s")
+        try:
+            status, payload, message = receiver.recv()
+        except EOFError:
+            proc.join(5)
+            raise PeerError(
+                f"{name} worker process died (exit code {proc.exitcode})"
+            ) from None
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+        receiver.close()
+    if status == "ok":
+        return payload
+    raise _ERRORS.get(payload, PeerError)(f"{name}: {payload}: {message}")
+
+
+def _wrap_failure(name, exc):
+    if isinstance(exc, PeerError):
+        return exc
+    return PeerError(f"{name} failed: {type(exc).__name__}: {exc}")
+
+
+# ---------------------------------------------------------------------------
+# PC (causal-learn)
+# ---------------------------------------------------------------------------
+
+
+def _pc_scores(X, prior, *, labels, random_state):
+    from causallearn.graph.GraphNode import GraphNode
+    from causallearn.search.ConstraintBased.PC import pc as cl_pc
+    from causallearn.utils.cit import fisherz
+    from causallearn.utils.PCUtils.BackgroundKnowledge import BackgroundKnowledge
+
+    p = X.shape[1]
+    names = [f"X{i + 1}" for i in range(p)]
+    nodes = [GraphNode(name) for name in names]
+    required, forbidden = _constraints(prior, labels)
+    bk = None
+    if required.any() or forbidden.any():
+        bk = BackgroundKnowledge()
+        for i, j in zip(*np.nonzero(required)):
+            bk.add_required_by_node(nodes[i], nodes[j])
+        for i, j in zip(*np.nonzero(forbidden)):
+            bk.add_forbidden_by_node(nodes[i], nodes[j])
+        # BackgroundKnowledge scans its rule sets linearly on every query;
+        # with ~10 % of p^2 pairs known that dominates PC's run time. Only
+        # node rules are used here, so set membership gives the same answers.
+        req_set, forb_set = bk.required_rules_specs, bk.forbidden_rules_specs
+        bk.is_required = lambda a, b: (a, b) in req_set
+        bk.is_forbidden = lambda a, b: (a, b) in forb_set
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            cg = cl_pc(
+                X,
+                PC_ALPHA,
+                fisherz,
+                stable=True,
+                background_knowledge=bk,
+                show_progress=False,
+                node_names=names,
+            )
+        except Exception as exc:
+            raise _wrap_failure("PC", exc) from exc
+    return _cpdag_scores(cg.G.graph)
+
+
+def pc(
+    X,
+    prior,
+    interventions=None,
+    *,
+    random_state=0,
+    time_budget=None,
+    labels="direct",
+    rows="all",
+):
+    """PC algorithm (causal-learn), Fisher-z tests at ``alpha = 0.05``.
+
+    Prior: passed as causal-learn ``BackgroundKnowledge`` — required edges
+    ``i → j`` for prior 1s (``labels="direct"`` only) and forbidden edges (see
+    the module docstring). causal-learn removes a skeleton edge only when
+    both directions are forbidden, orients an undirected edge away from a
+    forbidden or towards a required direction, and respects the knowledge in
+    the collider and Meek rules; a required edge that the independence tests
+    removed is not added back.
+
+    Scores: the output is a CPDAG. A directed edge ``i → j`` scores 1 at
+    ``(i, j)`` and 0 at ``(j, i)``; an undirected edge ``i — j`` (or a
+    bidirected one from conflicting colliders) scores 0.5 both ways; no edge
+    scores 0. The scores take three values only, so ROC and PR curves have
+    few points.
+    """
+    X, prior, _ = _check_inputs(X, prior, interventions, labels, rows)
+    return _call(
+        "PC",
+        _pc_scores,
+        X,
+        prior,
+        time_budget=time_budget,
+        labels=labels,
+        random_state=random_state,
+    )
+
+
+# ---------------------------------------------------------------------------
+# GES (causal-learn)
+# ---------------------------------------------------------------------------
+
+
+def _ges_scores(X, prior, *, labels, random_state):
+    from causallearn.search.ScoreBased.GES import ges as cl_ges
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            record = cl_ges(X, score_func="local_score_BIC")
+        except Exception as exc:
+            raise _wrap_failure("GES", exc) from exc
+    return _cpdag_scores(record["G"].graph)
+
+
+def ges(
+    X,
+    prior,
+    interventions=None,
+    *,
+    random_state=0,
+    time_budget=None,
+    labels="direct",
+    rows="all",
+):
+    """Greedy equivalence search (causal-learn), BIC score.
+
+    Prior: not used. causal-learn's ``ges`` takes no background knowledge
+    (its arguments are the data, score function, ``maxP``, score parameters,
+    node names, or a covariance matrix), so GES runs without the prior.
+
+    Scores: same CPDAG scoring as :func:`pc` (directed 1, undirected 0.5 each
+    way, absent 0).
+
+    GES is pure Python and slows down steeply with ``p``: above
+    :data:`GES_MAX_P` variables it raises :class:`PeerSkipped`; within that,
+    use ``time_budget`` (or an outer process timeout) to bound a run.
+    """
+    X, prior, p = _check_inputs(X, prior, interventions, labels, rows)
+    if p > GES_MAX_P:
+        raise PeerSkipped(
+            f"GES skipped: p = {p} > GES_MAX_P = {GES_MAX_P} (it does not finish "
+            "within a usable budget at this size)"
+        )
+    return _call(
+        "GES",
+        _ges_scores,
+        X,
+        prior,
+        time_budget=time_budget,
+        labels=labels,
+        random_state=random_state,
+    )
+
+
+# ---------------------------------------------------------------------------
+# DirectLiNGAM (lingam, or the copy shipped with causal-learn)
+# ---------------------------------------------------------------------------
+
+
+def _lingam_class():
+    """DirectLiNGAM class and its source, preferring the ``lingam`` package."""
+    try:
+        from lingam import DirectLiNGAM
+
+        return DirectLiNGAM, "lingam"
+    except Exception:
+        from causallearn.search.FCMBased.lingam import DirectLiNGAM
+
+        return DirectLiNGAM, "causal-learn"
+
+
+def _lingam_prior(prior, labels):
+    """Our prior as a lingam ``prior_knowledge`` matrix, or None.
+
+    lingam indexes ``pk[to, from]``: ``pk[j, i] = 1`` means a directed path
+    ``i ⇝ j``, ``0`` means no such path, ``-1`` unknown. So our ``(i, j)``
+    goes to ``pk[j, i]``. Our 1s are paths under both readings (an edge is a
+    path). Our 0s are "no path" only for ``labels="ancestral"``; a direct 0
+    says nothing about paths, and lingam would also turn it into an ordering
+    constraint, so direct 0s are not passed.
+    """
+    p = prior.shape[0]
+    ones = prior == 1
+    ones &= ~ones.T  # paths both ways would be a cycle: drop
+    pk = -np.ones((p, p))
+    pk[ones.T] = 1.0
+    if labels == "ancestral":
+        pk[(prior == 0).T] = 0.0
+    np.fill_diagonal(pk, -1.0)
+    if not (pk >= 0).any():
+        return None
+    return pk
+
+
+def _lingam_scores(X, prior, *, labels, random_state):
+    DirectLiNGAM, _ = _lingam_class()
+    pk = _lingam_prior(prior, labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            model = DirectLiNGAM(random_state=random_state, prior_knowledge=pk)
+            model.fit(X)
+        except Exception as exc:
+            raise _wrap_failure("DirectLiNGAM", exc) from exc
+    B = np.asarray(model.adjacency_matrix_, dtype=float)
+    # lingam: B[i, j] != 0 means j → i; ours is row = cause.
+    scores = np.abs(B).T
+    np.fill_diagonal(scores, 0.0)
+    return scores
+
+
+def direct_lingam(
+    X,
+    prior,
+    interventions=None,
+    *,
+    random_state=0,
+    time_budget=None,
+    labels="direct",
+    rows="all",
+):
+    """DirectLiNGAM (pairwise likelihood-ratio measure), hard prior.
+
+    Uses ``lingam.DirectLiNGAM`` when the ``lingam`` package imports,
+    otherwise the port of it that causal-learn ships
+    (``causallearn.search.FCMBased.lingam.DirectLiNGAM``: same algorithm,
+    same ``prior_knowledge`` convention); :data:`AVAILABLE_INFO` says which.
+
+    Prior: lingam's ``prior_knowledge`` is indexed ``[to, from]`` (the
+    transpose of ours) and speaks of directed paths: 1 = path, 0 = no path,
+    -1 = unknown. Our 1s become paths (``pk[j, i] = 1``). Our 0s are passed
+    as "no path" only for ``labels="ancestral"``: with direct labels a 0 is
+    only "no direct edge", which does not rule out a path, so lingam would
+    be given a false ordering constraint. lingam applies the knowledge
+    hard: it constrains the causal order and drops "no path" parents from
+    the adaptive-lasso regressions.
+
+    Scores: ``|B|`` transposed, where ``B = adjacency_matrix_`` and
+    ``B[i, j] != 0`` means ``j → i`` in lingam; adaptive lasso (BIC) sets
+    many entries to exactly 0.
+    """
+    X, prior, _ = _check_inputs(X, prior, interventions, labels, rows)
+    return _call(
+        "DirectLiNGAM",
+        _lingam_scores,
+        X,
+        prior,
+        time_budget=time_budget,
+        labels=labels,
+        random_state=random_state,
+    )
+
+
+# ---------------------------------------------------------------------------
+# DAGMA (linear)
+# ---------------------------------------------------------------------------
+
+
+def _edge_tuple(mask):
+    edges = tuple((int(i), int(j)) for i, j in zip(*np.nonzero(mask)))
+    return edges or None
+
+
+def _dagma_scores(X, prior, *, labels, random_state):
+    # DAGMA starts from W = 0 and is deterministic: random_state is unused.
+    from dagma.linear import DagmaLinear
+
+    required, forbidden = _constraints(prior, labels)
+    # DAGMA prints a tqdm progress bar on stderr; keep the output quiet.
+    with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            model = DagmaLinear(loss_type="l2")
+            W = model.fit(
+                X.copy(),  # fit() centres X in place
+                lambda1=DAGMA_LAMBDA1,
+                w_threshold=0.0,
+                exclude_edges=_edge_tuple(forbidden),
+                include_edges=_edge_tuple(required),
+            )
+        except Exception as exc:
+            raise _wrap_failure("DAGMA", exc) from exc
+    W = np.asarray(W, dtype=float)
+    if not np.isfinite(W).all():
+        raise PeerError("DAGMA failed: non-finite weights")
+    scores = np.abs(W)
+    np.fill_diagonal(scores, 0.0)
+    return scores
+
+
+def dagma(
+    X,
+    prior,
+    interventions=None,
+    *,
+    random_state=0,
+    time_budget=None,
+    labels="direct",
+    rows="all",
+):
+    """DAGMA, linear least-squares loss, ``lambda1 = 0.02``.
+
+    Prior: ``DagmaLinear.fit`` takes ``exclude_edges`` and ``include_edges``
+    (tuples of ``(i, j)`` for ``i → j``). Forbidden edges are excluded (their
+    weight is held at 0); required edges are included, which in DAGMA only
+    exempts them from the L1 penalty and does not force them into the
+    solution (documented by DAGMA).
+
+    Scores: ``|W|`` with ``W[i, j] != 0`` meaning ``i → j``, fitted with
+    ``w_threshold=0`` so that small weights keep their rank instead of being
+    cut to 0 at DAGMA's default threshold of 0.3.
+    """
+    X, prior, _ = _check_inputs(X, prior, interventions, labels, rows)
+    return _call(
+        "DAGMA",
+        _dagma_scores,
+        X,
+        prior,
+        time_budget=time_budget,
+        labels=labels,
+        random_state=random_state,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------
+
+#: Every peer adapter, available or not.
+PEERS = {"PC": pc, "GES": ges, "DirectLiNGAM": direct_lingam, "DAGMA": dagma}
+
+_REQUIREMENTS = {
+    "PC": ["causallearn.search.ConstraintBased.PC"],
+    "GES": ["causallearn.search.ScoreBased.GES"],
+    "DirectLiNGAM": [],  # checked through _lingam_class
+    "DAGMA": ["dagma.linear"],
+}
+_INSTALL_HINT = 'install the benchmark extra: pip install -e ".[benchmarks]"'
+
+
+def _detect():
+    available, unavailable, info = {}, {}, {}
+    for name, modules in _REQUIREMENTS.items():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for module in modules:
+                    importlib.import_module(module)
+                if name == "DirectLiNGAM":
+                    info[name] = f"DirectLiNGAM from {_lingam_class()[1]}"
+        except Exception as exc:
+            unavailable[name] = f"{type(exc).__name__}: {exc} ({_INSTALL_HINT})"
+        else:
+            available[name] = PEERS[name]
+    return available, unavailable, info
+
+
+#: Peers whose packages import: name -> function.
+#: Peers left out: name -> reason.
+#: Extra notes on available peers (e.g. which package provides DirectLiNGAM).
+AVAILABLE, UNAVAILABLE, AVAILABLE_INFO = _detect()
+
+
+def available_peers(verbose=True):
+    """Available peers (name -> function); print why the others are skipped."""
+    if verbose:
+        for name, reason in UNAVAILABLE.items():
+            print(f"peer {name} skipped: {reason}")
+    return dict(AVAILABLE)
+
+
+# ---------------------------------------------------------------------------
+# Self-check
+# ---------------------------------------------------------------------------
+
+
+def _self_check():
+    from skdyncausal.datasets import make_prior, make_sem
+    from skdyncausal.metrics import (
+        edge_average_precision,
+        edge_orientation_accuracy,
+        edge_roc_auc,
+    )
+
+    data = make_sem(
+        n_samples=300,
+        n_variables=10,
+        noise="laplace",
+        n_interventions=5,
+        random_state=0,
+    )
+    prior = make_prior(data.adjacency, fraction=0.3, random_state=0)
+    mask = np.isnan(prior)
+    truth = data.adjacency
+    print(
+        f"make_sem(300, 10, noise='laplace', n_interventions=5, random_state=0): "
+        f"X {data.X.shape}, {int(truth.sum())} edges; prior: 30 % of pairs "
+        f"({int((~mask).sum())} known), evaluated on the "
+        f"{int(mask.sum() - truth.shape[0])} unlabelled pairs"
+    )
+    for name, note in AVAILABLE_INFO.items():
+        print(f"  {name}: {note}")
+    header = f"{'peer':<14}{'AUROC':>8}{'AUPRC':>8}{'orient':>8}{'time s':>9}"
+    print(header)
+    print("-" * len(header))
+    for name, peer in available_peers().items():
+        start = time.perf_counter()
+        try:
+            scores = peer(data.X, prior, data.interventions, random_state=0)
+        except PeerError as exc:
+            print(f"{name:<14}{'failed: ' + str(exc)}")
+            continue
+        elapsed = time.perf_counter() - start
+        assert scores.shape == truth.shape and np.all(np.diag(scores) == 0)
+        row = []
+        for metric in (edge_roc_auc, edge_average_precision, edge_orientation_accuracy):
+            try:
+                row.append(f"{metric(truth, scores, mask=mask):8.3f}")
+            except ValueError:
+                row.append(f"{'n/a':>8}")
+        print(f"{name:<14}{''.join(row)}{elapsed:9.2f}")
+
+
+if __name__ == "__main__":
+    _self_check()
