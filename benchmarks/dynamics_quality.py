@@ -25,6 +25,9 @@ Writes ``benchmarks/results/dynamics_quality.md`` and ``.csv`` files.
 
 import argparse
 import copy
+import os
+import platform
+import sys
 import time
 from pathlib import Path
 
@@ -219,6 +222,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small budget (< 10 min)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--epochs", type=int, default=None, help="override epochs")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.quick:
@@ -243,8 +248,19 @@ def main(argv=None):
             lv=(300, 50, 60),
             rd=(200, 40, 32, 40),
         )
+    if args.epochs is not None:
+        scale = args.epochs / cfg["epochs"]
+        cfg["epochs"] = args.epochs
+        cfg["transfer_epochs"] = max(1, round(cfg["transfer_epochs"] * scale))
+        cfg["lv"] = (*cfg["lv"][:2], max(1, round(cfg["lv"][2] * scale)))
+        cfg["rd"] = (*cfg["rd"][:3], max(1, round(cfg["rd"][3] * scale)))
     params = dict(
-        n_context=K, batch_size=16, lr=3e-3, max_epochs=cfg["epochs"], random_state=0
+        n_context=K,
+        batch_size=32,
+        lr=1e-3,
+        max_epochs=cfg["epochs"],
+        device=args.device,
+        random_state=0,
     )
     rows, curves, probes, transfer = [], [], [], []
     t_start = time.perf_counter()
@@ -325,12 +341,18 @@ def write(out, cfg, rows, curves, probes, transfer, speed, t_start, args, final=
         ]
     )
     speed_df.to_csv(out / "dynamics_quality_speed.csv", index=False)
-    flag = " --quick" if args.quick else ""
+    flag = " ".join(sys.argv[1:])
+    device = args.device
+    if device.startswith("cuda") and torch.cuda.is_available():
+        device = torch.cuda.get_device_name(0)
     text = [
         "# Latent dynamics: learning quality and speed",
         "",
-        f"Command: `python benchmarks/dynamics_quality.py{flag}` "
+        f"Command: `python benchmarks/dynamics_quality.py {flag}` "
         f"({args.threads} torch threads; {elapsed / 60:.1f} min wall).",
+        f"Machine: {os.cpu_count()} CPU cores, device {device}; python "
+        f"{platform.python_version()}, torch {torch.__version__}, numpy "
+        f"{np.__version__}.",
         f"Settings: {cfg}.",
         "Context: the first 10 frames; nMSE = mean per-frame ‖y − ŷ‖²/‖y‖² of the "
         "frames after the context on held-out instances; 'between frames' are "

@@ -20,13 +20,7 @@ def check_trajectories(X, *, name="X", min_times=1):
     ``obs_shape`` is ``(n_features,)``, ``(H, W)`` or ``(C, H, W)``. NaN marks a
     missing value (a frame that is all NaN is unobserved); infinities are refused.
     """
-    try:
-        X = np.array(X, dtype=np.float32)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{name} must be a numeric array of shape {_SHAPE}; it could not be "
-            f"converted to float ({exc})."
-        ) from None
+    X = _as_real_array(X, name, np.float32, f" of shape {_SHAPE}")
     if X.ndim < 3 or X.ndim > 5:
         raise ValueError(
             f"{name} must have shape {_SHAPE} with obs_shape (n_features,), (H, W) "
@@ -47,6 +41,33 @@ def check_trajectories(X, *, name="X", min_times=1):
     return X
 
 
+def _as_real_array(values, name, dtype, shape_hint=""):
+    """Convert to a real float array; refuse strings, bytes and complex numbers.
+
+    Strings that happen to parse as numbers are refused too: they nearly always
+    mean that a table was read with the wrong parser.
+    """
+    try:
+        raw = np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{name} must be a numeric array{shape_hint}; it could not be "
+            f"converted to an array ({exc})."
+        ) from None
+    if raw.dtype.kind in "USVc":
+        kind = "complex" if raw.dtype.kind == "c" else "string or structured"
+        raise TypeError(
+            f"{name} must hold real numbers{shape_hint}; got {kind} dtype {raw.dtype}."
+        )
+    try:
+        return np.array(raw, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{name} must be a numeric array{shape_hint}; it could not be "
+            f"converted to float ({exc})."
+        ) from None
+
+
 def frame_observed(X):
     """(n, T) bool: a frame is observed when any of its values is finite."""
     return np.isfinite(X.reshape(X.shape[0], X.shape[1], -1)).any(-1)
@@ -58,10 +79,7 @@ def check_times(times, n_instances, n_times, *, name="times"):
     ``times`` is a shared grid ``(n_times,)`` or one grid per instance
     ``(n_instances, n_times)``; every grid must be finite and strictly increasing.
     """
-    try:
-        t = np.array(times, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a numeric array.") from None
+    t = _as_real_array(times, name, np.float64)
     cv_hint = (
         " Cross-validation slices every fit argument whose first dimension equals "
         "n_samples (the number of instances), which cuts a shared grid whose "
@@ -99,7 +117,7 @@ def check_times(times, n_instances, n_times, *, name="times"):
 
 def check_query_times(times, n_instances, *, name="times"):
     """Query times: any finite reals, shared (Q,) or per instance (n_instances, Q)."""
-    t = np.array(times, dtype=np.float64)
+    t = _as_real_array(times, name, np.float64)
     if t.ndim == 0:
         t = t.reshape(1)
     if t.ndim == 1:
@@ -120,8 +138,8 @@ class TrajectoryWindows(Dataset):
     Item i is one window of instance i: context frames ``[s, s + K)`` and query
     frames ``[s, s + K + q)`` (the context is reconstructed too; a random subset
     of ``frames_per_window`` of them when set), times relative to
-    ``times[i, s]``; plus, when ``consistency``, a second context
-    ``[s2, s2 + K)`` with ``s <= s2 <= s + q`` for the consistency term.
+    ``times[i, s]``; plus, when ``consistency``, the query frames as model
+    inputs (their per-frame encodings anchor the consistency term).
     Starts are drawn from torch's global RNG, which the estimator seeds, so
     windows are reproducible. With ``random_windows=False`` every window starts
     at 0 and decodes all frames (validation).
@@ -170,10 +188,9 @@ class TrajectoryWindows(Dataset):
     def __getitem__(self, i):
         k, q = self.n_context, self.horizon
         n_times = self.X.shape[1]
-        s = s2 = 0
+        s = 0
         if self.random_windows:
             s = self._start(i, 0, n_times - k - q)
-            s2 = self._start(i, s, min(s + q, n_times - k))
         t = self.times[i]
         frames = np.arange(s, s + k + q)
         m = self.frames_per_window
@@ -189,10 +206,10 @@ class TrajectoryWindows(Dataset):
             "query_times": t[frames] - t[s],
         }
         if self.consistency:
-            item["context2"] = np.nan_to_num(self.X[i, s2 : s2 + k])
-            item["context2_times"] = t[s2 : s2 + k] - t[s2]
-            item["context2_mask"] = self.observed[i, s2 : s2 + k]
-            item["shift2"] = np.float32(t[s2] - t[s])
+            # The query frames themselves: their per-frame encodings are the
+            # targets the window's latent path is pulled towards.
+            item["query_frames"] = np.nan_to_num(target)
+            item["query_mask"] = self.observed[i, frames]
         mask = np.isfinite(target).astype(np.float32)
         return item, {"target": np.nan_to_num(target), "mask": mask}
 

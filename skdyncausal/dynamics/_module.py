@@ -155,14 +155,27 @@ class RelativeAttentionBlock(nn.Module):
 
 
 class DirectDynamics(nn.Module):
-    """Solver-free latent path z(τ) = F([ψ, PE(τ)]), any τ in one pass."""
+    """Solver-free latent path z(τ) = F([ψ, PE(τ), osc(ψ, τ)]), any τ in one pass.
+
+    Besides the fixed sinusoidal features PE(τ), ψ sets the frequency and phase of
+    a bank of instance-specific oscillators, sin(ω_m(ψ) τ + φ_m(ψ)). With fixed
+    frequencies alone, F would have to build an instance-dependent frequency (a
+    pendulum's period depends on its length and amplitude) out of a fixed basis,
+    which an MLP learns slowly; with them it only maps phases to states. Every
+    ω_m is capped at the encoding's highest frequency, so no feature oscillates
+    faster than the anti-aliasing limit.
+    """
 
     def __init__(self, *, latent_dim, hidden_dim, encoding, dropout):
         super().__init__()
         self.encoding = encoding
-        n_time = encoding.omega.numel() * 2
+        n_modes = encoding.omega.numel()
+        n_time = 2 * n_modes
+        self.modes = nn.Linear(latent_dim, 2 * n_modes)  # log-frequency shift, phase
+        nn.init.zeros_(self.modes.weight)
+        nn.init.zeros_(self.modes.bias)
         self.net = nn.Sequential(
-            nn.Linear(latent_dim + n_time, hidden_dim),
+            nn.Linear(latent_dim + 2 * n_time, hidden_dim),
             nn.GELU(),
             nn.Dropout(dropout),
             nn.Linear(hidden_dim, hidden_dim),
@@ -172,11 +185,20 @@ class DirectDynamics(nn.Module):
         # Unit-scale states, so the consistency penalty cannot shrink z to zero.
         self.norm = nn.LayerNorm(latent_dim, elementwise_affine=False)
 
+    def oscillators(self, psi, tau):
+        # psi (B, L), tau (B, Q) -> (B, Q, 2M)
+        shift, phase = self.modes(psi).chunk(2, dim=-1)  # (B, M) each
+        omega_max = self.encoding.omega.max()
+        omega = (self.encoding.omega * torch.exp(shift)).clamp(max=omega_max)
+        angle = tau.unsqueeze(-1) * omega.unsqueeze(1) + phase.unsqueeze(1)
+        return torch.cat([torch.sin(angle), torch.cos(angle)], dim=-1)
+
     def forward(self, psi, tau):
         # psi (B, L), tau (B, Q) -> (B, Q, L)
         pe = self.encoding(tau)  # (B, Q, 2F)
+        osc = self.oscillators(psi, tau)  # (B, Q, 2F)
         psi = psi.unsqueeze(1).expand(-1, tau.shape[1], -1)  # (B, Q, L)
-        return self.norm(self.net(torch.cat([psi, pe], dim=-1)))
+        return self.norm(self.net(torch.cat([psi, pe, osc], dim=-1)))
 
 
 class LatentDynamicsModule(nn.Module):
@@ -250,6 +272,9 @@ class LatentDynamicsModule(nn.Module):
             )
             for _ in range(n_layers)
         )
+        # Per-frame posterior of the latent state, read from one frame's token.
+        self.frame_latent = nn.Linear(token_dim, latent_dim)
+        self.frame_norm = nn.LayerNorm(latent_dim, elementwise_affine=False)
         self.psi_mean = nn.Linear(token_dim, latent_dim)
         self.psi_logvar = nn.Linear(token_dim, latent_dim)
         if dynamics == "ode":
@@ -309,24 +334,29 @@ class LatentDynamicsModule(nn.Module):
         lv = self.obs_logvar.clamp(_LOGVAR_MIN, _LOGVAR_MAX)
         return lv.reshape(self._obs_view)
 
+    def frame_states(self, frames):
+        """Per-frame latent states: frames (B, Q, *obs) -> (B, Q, L)."""
+        return self.frame_norm(self.frame_latent(self.tokenizer(frames)))
+
     def forward(
         self,
         context,
         context_times,
         context_mask,
         query_times,
-        context2=None,
-        context2_times=None,
-        context2_mask=None,
-        shift2=None,
+        query_frames=None,
+        query_mask=None,
     ):
         """Training pass.
 
-        A second context window of the same instance, starting ``shift2`` later,
-        yields the window-consistency term: the latent path it implies must agree
-        with the first window's path on the query times they share.
+        With ``query_frames``, two more terms are computed. *Consistency*: the
+        window's latent path z(τ) is pulled towards the per-frame states e(x_τ)
+        read from each observed query frame on its own, so every window of an
+        instance is anchored to the same per-time posterior. *Frame
+        reconstruction*: e(x) decoded must give back x, which keeps the per-frame
+        states informative (and trains the decoder fast).
         Returns (frame means (B, Q, *obs), observation logvar, ψ mean, ψ logvar,
-        consistency).
+        consistency, reconstructions of the query frames or None).
         """
         mean, logvar = self.encode(context, context_times, context_mask)
         psi = mean
@@ -335,14 +365,14 @@ class LatentDynamicsModule(nn.Module):
         z = self.latent(psi, query_times)  # (B, Q, L)
         frames = self.decode(z)  # (B, Q, *obs)
         consistency = z.new_zeros(())
-        if context2 is not None:
-            mean2, _ = self.encode(context2, context2_times, context2_mask)
-            tau2 = query_times - shift2.unsqueeze(1)  # (B, Q)
-            shared = (tau2 >= -1e-6).to(z.dtype)  # (B, Q)
-            z2 = self.latent(mean2, tau2.clamp(min=0.0))  # (B, Q, L)
-            gap = ((z2 - z) ** 2).mean(-1)  # (B, Q)
-            consistency = (gap * shared).sum() / shared.sum().clamp(min=1.0)
-        return frames, self.observation_logvar(), mean, logvar, consistency
+        recon = None
+        if query_frames is not None:
+            e = self.frame_states(query_frames)  # (B, Q, L)
+            w = query_mask.to(z.dtype)  # (B, Q)
+            gap = ((z - e) ** 2).mean(-1)  # (B, Q)
+            consistency = (gap * w).sum() / w.sum().clamp(min=1.0)
+            recon = self.decode(e)  # (B, Q, *obs)
+        return frames, self.observation_logvar(), mean, logvar, consistency, recon
 
 
 class LatentDynamicsLoss(nn.Module):
@@ -358,16 +388,22 @@ class LatentDynamicsLoss(nn.Module):
         self.kl_weight = kl_weight
         self.consistency_weight = consistency_weight
 
-    def forward(self, y_pred, y_true):
-        frames, obs_logvar, mean, logvar, consistency = y_pred
-        target, mask = y_true["target"], y_true["mask"]  # (B, Q, *obs)
+    @staticmethod
+    def _nll(pred, target, mask, obs_logvar):
         nll = 0.5 * (
-            obs_logvar + (target - frames) ** 2 * torch.exp(-obs_logvar) + _LOG_2PI
+            obs_logvar + (target - pred) ** 2 * torch.exp(-obs_logvar) + _LOG_2PI
         )
-        recon = (nll * mask).sum() / mask.sum().clamp(min=1.0)
+        return (nll * mask).sum() / mask.sum().clamp(min=1.0)
+
+    def forward(self, y_pred, y_true):
+        frames, obs_logvar, mean, logvar, consistency, recon = y_pred
+        target, mask = y_true["target"], y_true["mask"]  # (B, Q, *obs)
+        loss = self._nll(frames, target, mask, obs_logvar)
+        if recon is not None:
+            loss = loss + self._nll(recon, target, mask, obs_logvar)
         kl = 0.5 * (mean**2 + logvar.exp() - 1.0 - logvar).sum(-1).mean()
         kl = kl / mask[0].numel()
-        return recon + self.kl_weight * kl + self.consistency_weight * consistency
+        return loss + self.kl_weight * kl + self.consistency_weight * consistency
 
 
 _LOG_2PI = math.log(2.0 * math.pi)
