@@ -1,10 +1,12 @@
-"""Learn causal structure from knock-out data and a partial prior.
+r"""
+Learn causal structure from knock-out data and a partial prior.
+===============================================================
 
 Simulates a linear structural equation model with knock-out experiments,
 reveals 30 % of the true edges and non-edges as a prior, fits
 :class:`~skdyncausal.causal.CausalStructureEstimator`, prints AUPRC, AUROC and
 orientation accuracy on the pairs the prior leaves unknown (next to the
-|partial correlation| baseline), and saves a figure with the probability
+\|partial correlation\| baseline), and saves a figure with the probability
 matrix, the truth and the top predicted graph.
 
 Usage::

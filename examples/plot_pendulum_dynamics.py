@@ -1,4 +1,6 @@
-"""Forecast pendulum videos at any time from ten context frames.
+"""
+Forecast pendulum videos at any time from ten context frames.
+=============================================================
 
 Trains :class:`~skdyncausal.dynamics.LatentDynamicsRegressor` on simulated
 32×32 pendulum videos, prints the held-out nMSE next to the persistence and
@@ -51,8 +53,6 @@ def main(argv=None):
     est = LatentDynamicsRegressor(
         n_context=N_CONTEXT,
         max_epochs=args.epochs,
-        batch_size=16,
-        lr=3e-3,
         random_state=0,
         verbose=1,
     ).fit(X_train, times=t)

@@ -593,9 +593,9 @@ def normalized_mse(y_true, y_pred, *, time_axis=1, reduce="mean"):
 
     Parameters
     ----------
-    y_true : array-like of shape (n_instances, n_times, *obs_shape)
+    y_true : array-like of shape (n_instances, n_times) + obs_shape
         Observed trajectories. NaN marks missing observations.
-    y_pred : array-like of shape (n_instances, n_times, *obs_shape)
+    y_pred : array-like of shape (n_instances, n_times) + obs_shape
         Predicted trajectories, same shape as ``y_true``.
     time_axis : int, default=1
         Axis of the time steps. The first of the other axes indexes
@@ -720,9 +720,9 @@ def forecast_skill(y_true, y_pred, *, time_axis=1):
 
     Parameters
     ----------
-    y_true : array-like of shape (n_instances, n_times, *obs_shape)
+    y_true : array-like of shape (n_instances, n_times) + obs_shape
         Observed trajectories. NaN marks missing observations.
-    y_pred : array-like of shape (n_instances, n_times, *obs_shape)
+    y_pred : array-like of shape (n_instances, n_times) + obs_shape
         Predicted trajectories, same shape as ``y_true``.
     time_axis : int, default=1
         Axis of the time steps, see :func:`normalized_mse`.

@@ -286,10 +286,10 @@ class TrajectoryDisplay:
     Parameters
     ----------
     times : ndarray of shape (n_times,)
-    y_true : ndarray of shape (n_times, *obs_shape)
+    y_true : ndarray of shape (n_times,) + obs_shape
         NaN frames are left empty.
-    y_pred : ndarray of shape (n_times, *obs_shape)
-    y_std : ndarray of shape (n_times, *obs_shape), default=None
+    y_pred : ndarray of shape (n_times,) + obs_shape
+    y_std : ndarray of shape (n_times,) + obs_shape, default=None
     n_frames : int, default=8
         Frames shown for image data (evenly spaced).
 

@@ -435,7 +435,7 @@ class LatentDynamicsRegressor(
 
         Parameters
         ----------
-        X : array-like of shape (n_instances, n_times, *obs_shape)
+        X : array-like of shape (n_instances, n_times) + obs_shape
             Trajectories; obs_shape is (n_features,), (H, W) or (C, H, W).
             All-NaN frames are unobserved.
         y : None
@@ -513,7 +513,7 @@ class LatentDynamicsRegressor(
 
         Parameters
         ----------
-        X : array-like of shape (n_instances, n_times, *obs_shape)
+        X : array-like of shape (n_instances, n_times) + obs_shape
         y : None
             Ignored.
         times : array-like of shape (n_times,) or (n_instances, n_times), \
@@ -753,7 +753,7 @@ class LatentDynamicsRegressor(
 
         Parameters
         ----------
-        X : array-like of shape (n_instances, n_ctx, *obs_shape)
+        X : array-like of shape (n_instances, n_ctx) + obs_shape
             Context frames of new instances (all-NaN frames are unobserved).
             Without ``context_times`` they are taken at the first n_context
             times of the fit grid; extra frames beyond n_context are ignored,
@@ -772,7 +772,7 @@ class LatentDynamicsRegressor(
 
         Returns
         -------
-        y_pred : ndarray of shape (n_instances, n_query, *obs_shape), float64
+        y_pred : ndarray of shape (n_instances, n_query) + obs_shape, float64
         y_std : ndarray of the same shape, only when ``return_std=True``
         """
         Xs, t, observed = self._context(X, context_times)
@@ -801,7 +801,7 @@ class LatentDynamicsRegressor(
 
         Parameters
         ----------
-        X : array-like of shape (n_instances, n_ctx, *obs_shape)
+        X : array-like of shape (n_instances, n_ctx) + obs_shape
         context_times : array-like, default=None
             As in :meth:`predict`.
 
@@ -834,7 +834,7 @@ class LatentDynamicsRegressor(
 
         Parameters
         ----------
-        X : array-like of shape (n_instances, n_times, *obs_shape)
+        X : array-like of shape (n_instances, n_times) + obs_shape
             Full trajectories: the first n_context frames are the context, the
             rest is predicted and compared.
         y : None
