@@ -73,6 +73,14 @@ class EdgeProbabilityDisplay:
     figure_ : matplotlib Figure
     ax_ : matplotlib Axes
     image_ : matplotlib AxesImage
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> proba = np.array([[0.0, 0.8, 0.1], [0.3, 0.0, 0.6], [0.2, 0.1, 0.0]])
+    >>> disp = EdgeProbabilityDisplay(proba, variable_names=["a", "b", "c"]).plot()
+    >>> disp.image_.get_array().shape
+    (3, 3)
     """
 
     def __init__(self, proba, *, prior=None, variable_names=None, truth=None):
@@ -143,6 +151,13 @@ class GraphDisplay:
     ----------
     graph_ : networkx.DiGraph
     figure_, ax_ : matplotlib Figure and Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> proba = np.array([[0.0, 0.8, 0.1], [0.3, 0.0, 0.6], [0.2, 0.1, 0.0]])
+    >>> sorted(GraphDisplay(proba, variable_names=list("abc")).plot().graph_.edges)
+    [('a', 'b'), ('b', 'c')]
     """
 
     def __init__(self, proba, *, variable_names=None, threshold=0.5, top_k=None):
@@ -226,6 +241,14 @@ class EdgeCurvesDisplay:
     figure_ : matplotlib Figure
     ax_ : ndarray of two Axes (ROC, precision-recall)
     roc_auc_, average_precision_ : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> truth = np.array([[0, 1, 0], [0, 0, 1], [0, 0, 0]])
+    >>> scores = np.array([[0.0, 0.9, 0.2], [0.1, 0.0, 0.7], [0.3, 0.4, 0.0]])
+    >>> round(EdgeCurvesDisplay.from_predictions(truth, scores).roc_auc_, 3)
+    1.0
     """
 
     def __init__(self, y_true, y_score, *, mask=None, name=None):
@@ -297,6 +320,15 @@ class TrajectoryDisplay:
     ----------
     figure_ : matplotlib Figure
     ax_ : Axes or ndarray of Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.linspace(0, 1, 5)
+    >>> y = np.stack([np.sin(t), np.cos(t)], axis=1)
+    >>> disp = TrajectoryDisplay(t, y, y + 0.05, y_std=np.full_like(y, 0.1)).plot()
+    >>> len(disp.ax_.lines)
+    4
     """
 
     def __init__(self, times, y_true, y_pred, *, y_std=None, n_frames=8):
@@ -382,6 +414,14 @@ class HorizonErrorDisplay:
     Attributes
     ----------
     figure_, ax_ : matplotlib Figure and Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.ones((2, 4, 3))
+    >>> disp = HorizonErrorDisplay.from_predictions(np.arange(4), y, {"zero": 0 * y})
+    >>> disp.curves["zero"].tolist()
+    [1.0, 1.0, 1.0, 1.0]
     """
 
     def __init__(self, times, curves):
@@ -426,6 +466,13 @@ class LatentEmbeddingDisplay:
     projection_ : ndarray of shape (n_instances, 2)
         First two principal components of the embedding.
     figure_, ax_ : matplotlib Figure and Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> psi = np.random.default_rng(0).normal(size=(10, 4))
+    >>> LatentEmbeddingDisplay(psi, color=np.arange(10)).plot().projection_.shape
+    (10, 2)
     """
 
     def __init__(self, embedding, *, color=None, color_label=None):
