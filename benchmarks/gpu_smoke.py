@@ -111,7 +111,15 @@ def causal(rows, tmp, p_values):
                 f"(incl.) | AUPRC {ap:.3f} |"
             )
         if p <= 100:
-            loaded, note = _reload_on_cpu(est, data.X, np.zeros(1), tmp)
+            try:
+                loaded, note = _reload_on_cpu(est, data.X, np.zeros(1), tmp)
+            except RuntimeError as exc:
+                message = str(exc).strip().splitlines()[-1][:120]
+                rows.append(
+                    f"| ... CUDA model loaded on CPU p={p} | cpu | FAILED: {message} |"
+                )
+                gaps.append(float("inf"))
+                continue
             gaps.append(float(np.max(np.abs(loaded - proba))))
             rows.append(
                 f"| ... CUDA model loaded on CPU p={p} | cpu | - | - | "

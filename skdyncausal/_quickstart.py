@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 # Sizes chosen so the whole job runs in about two minutes on two CPU cores.
-_DYNAMICS = {"full": (240, 40), "quick": (80, 8)}  # instances, epochs
+_DYNAMICS = {"full": (200, 35), "quick": (60, 6)}  # instances, epochs
 _CAUSAL = {"full": (30, 80), "quick": (15, 30)}  # variables, epochs
 
 
