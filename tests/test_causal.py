@@ -150,6 +150,35 @@ def test_ablation_architectures_fit_and_predict(sem, prior, architecture):
     assert 0.0 <= est.score(sem.X) <= 1.0
 
 
+def test_options_baseline_dropout_threads(sem, prior):
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        for params in (
+            dict(baseline_offset=False, knockout_dropout=0.0),
+            dict(knockout_dropout=1.0, torch_threads=None),
+            dict(max_epoch_pairs=8, max_train_pairs=8),
+        ):
+            est = CausalStructureEstimator(**FAST, **params)
+            P = est.fit(sem.X, prior=prior, interventions=sem.interventions)
+            P = P.predict_proba()
+            assert np.isfinite(P).all() and torch.get_num_threads() == 2
+        assert (est.baseline_ is not None) and len(est.train_pairs_) <= 8
+        assert len(est.validation_pairs_) <= 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_epoch_sampler_draws_fresh_subsets():
+    from skdyncausal.causal._estimator import _EpochSampler
+
+    g = torch.Generator().manual_seed(0)
+    small = list(_EpochSampler(10, 4, g))
+    assert len(small) == 4 and len(set(small)) == 4
+    cycled = list(_EpochSampler(3, 7, g))
+    assert len(cycled) == 7 and set(cycled) == {0, 1, 2}
+
+
 def test_score_is_held_out_auroc(fitted, sem):
     pairs = fitted.validation_pairs_
     assert len(pairs) > 0 and set(pairs[:, 2]) == {0.0, 1.0}

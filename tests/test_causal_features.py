@@ -53,6 +53,24 @@ def test_images_are_densities_and_transpose_with_the_pair(sem):
     np.testing.assert_allclose(images[k_ji], images[k_ij].transpose(0, 2, 1), rtol=1e-5)
 
 
+def test_smoothed_images_equal_smoothing_the_histogram(sem):
+    size, bandwidth = 8, 1.5
+    data = F.prepare_pair_data(sem.X, sem.interventions, image_size=size)
+    data.smooth_rank = F._smoothed_one_hot(
+        F._bins(F.rank_uniform(sem.X), size), size, F.smoothing_matrix(size, bandwidth)
+    )
+    images = F.pair_features(data, np.array([2]), np.array([5]))["images"]
+    hist = F.pair_histograms(
+        F.one_hot_bins(F._bins(F.rank_uniform(sem.X), size), size), np.array([2]), size
+    )[0, 5]
+    K = F.smoothing_matrix(size, bandwidth)
+    expected = K @ hist @ K.T * size * size / len(sem.X)
+    np.testing.assert_allclose(images[0, 0], expected, rtol=1e-4, atol=1e-6)
+    # no float32 subnormals in the kernel (they slow the products down)
+    K = F.smoothing_matrix(16, 1.0)
+    assert not ((K > 0) & (K < np.finfo(np.float32).tiny)).any()
+
+
 def test_reverse_scalars_equal_features_of_reversed_pairs(sem):
     data = F.prepare_pair_data(sem.X, sem.interventions, images=False)
     src, dst = F.all_pairs(np.arange(9), 9)

@@ -1,5 +1,6 @@
 """`CausalStructureEstimator`: supervised causal structure learning over pairs."""
 
+import contextlib
 import numbers
 import time
 import warnings
@@ -8,6 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -37,6 +39,18 @@ __all__ = ["CausalStructureEstimator"]
 # An epoch makes at least this many optimizer steps: a small label set is
 # cycled, so early stopping does not end training after a handful of steps.
 _MIN_STEPS_PER_EPOCH = 10
+# Symmetric pair statistics of the baseline logit (the ``offset``), per kind
+# of label: |pcorr| for direct edges, |corr| and the distance in the
+# correlation graph Ĝ0 for total effects. (scalars, graph scalars)
+_BASELINE = {
+    "direct": (("abs_pcorr",), ()),
+    "ancestral": (("abs_corr",), ("g0_inverse_distance",)),
+}
+# Features that come from the knock-out rows of the cause ``i`` (scalars of
+# (i, j), their names in the reversed scalars of (j, i), and node features).
+_KO_SCALARS = ("shift_ij", "shift_t_ij", "knocked_i")
+_KO_SCALARS_REV = ("shift_ji", "shift_t_ji", "knocked_j")
+_KO_NODE = ("knocked", "mean_shift_out", "max_shift_out")
 
 _CV_HINT = (
     "Cross-validation (GridSearchCV, cross_val_score, ...) slices every fit "
@@ -47,19 +61,73 @@ _CV_HINT = (
 
 
 class _PairDataset(torch.utils.data.Dataset):
-    """Pair features as ``(features dict, label)`` items, cycled ``repeat`` times."""
+    """Pair features as ``(features dict, label)``, fetched a whole batch at once.
 
-    def __init__(self, features, y, repeat=1):
+    ``__getitems__`` gathers a batch with one fancy index per array (the
+    DataLoader's per-item path costs more than the network on small pairs);
+    :func:`_as_batch` is the matching identity ``collate_fn``.
+
+    With ``mask`` (training only), each pair is, with probability
+    ``mask["rate"]``, shown as if its cause had never been knocked out: the
+    knock-out scalars of ``i`` take their value for a variable without
+    knock-outs and the module embeds ``i`` from the masked node features.
+    Pairs whose cause is never knocked out are shown unchanged.
+    """
+
+    def __init__(self, features, y, mask=None, seed=0):
         self.features = {k: v for k, v in features.items() if v is not None}
         self.y = np.asarray(y, dtype=np.float32)
-        self.repeat = int(repeat)
+        self.mask = mask
+        self.rng = np.random.default_rng(seed)
 
     def __len__(self):
-        return len(self.y) * self.repeat
+        return len(self.y)
 
     def __getitem__(self, index):
-        k = index % len(self.y)
-        return {name: v[k] for name, v in self.features.items()}, self.y[k]
+        return self.__getitems__([index])
+
+    def __getitems__(self, indices):
+        idx = np.asarray(indices, dtype=np.int64)
+        batch = {k: v[idx] for k, v in self.features.items()}
+        if self.mask is not None:
+            m = self.mask
+            hide = m["knocked"][batch["src"]] & (self.rng.random(idx.size) < m["rate"])
+            batch["mask_src"] = hide
+            if hide.any():
+                for key, cols in (
+                    ("scalars", m["cols"]),
+                    ("scalars_rev", m["cols_rev"]),
+                ):
+                    # batch[key] is a copy (fancy indexing): safe to edit
+                    batch[key][np.ix_(hide, cols)] = m["values"][key]
+        batch = {k: torch.as_tensor(v) for k, v in batch.items()}
+        return batch, torch.as_tensor(self.y[idx])
+
+
+def _as_batch(batch):
+    """Identity collate: :meth:`_PairDataset.__getitems__` returns batches."""
+    return batch
+
+
+class _EpochSampler(torch.utils.data.Sampler):
+    """``n_samples`` indices of ``range(n_items)`` per epoch, without replacement
+    within each pass over the items (a fresh random subset every epoch, or
+    several shuffled passes when ``n_samples > n_items``)."""
+
+    def __init__(self, n_items, n_samples, generator):
+        self.n_items = int(n_items)
+        self.n_samples = int(n_samples)
+        self.generator = generator
+
+    def __len__(self):
+        return self.n_samples
+
+    def __iter__(self):
+        left = self.n_samples
+        while left > 0:
+            perm = torch.randperm(self.n_items, generator=self.generator)
+            yield from perm[:left].tolist()
+            left -= self.n_items
 
 
 class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
@@ -74,6 +142,11 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
     and pair scalars (correlations, Ledoit–Wolf partial correlations,
     knock-out shift scores, non-Gaussian and nonlinear direction measures);
     it then predicts every other pair. There is no acyclicity step.
+
+    The network learns a residual on top of a baseline logit, a logistic
+    regression of the labels on ``|corr|``, ``|pcorr|`` and the Ĝ0 distance
+    fitted on the training pairs (``baseline_offset``): training starts from
+    that baseline, so with few labels the estimator stays close to it.
 
     Parameters
     ----------
@@ -118,8 +191,13 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         Width of node embeddings and of the heads.
     dropout : float, default=0.3
     max_epochs : int, default=40
-        An epoch is one pass over the training pairs, but at least 10
-        batches: a small label set is cycled within the epoch.
+        An epoch is one pass over the training pairs, but at most
+        ``max_epoch_pairs`` pairs (a fresh random subset each epoch) and at
+        least 10 batches (a small label set is cycled within the epoch).
+    max_epoch_pairs : int, default=16384
+        Training pairs drawn per epoch; bounds the cost of an epoch when the
+        prior labels many pairs (10 % of the pairs of p = 1,000 variables is
+        10⁵ pairs), so training time does not grow with p².
     batch_size : int, default=256
         Largest batch; with fewer than ``4 * batch_size`` training pairs
         batches shrink (to no fewer than 32 pairs) so an epoch still makes
@@ -141,14 +219,36 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         absent: add those reverse pairs as training negatives (only for
         training positives whose reverse is unlabelled). They teach
         orientation from pairs whose images differ only by a transpose.
+    baseline_offset : bool, default=True
+        Add a fitted baseline logit (logistic regression on ``|corr|``,
+        ``|pcorr|`` and the inverse Ĝ0 distance of the pair, classes
+        weighted like the network's loss) to the network's output; the
+        network's heads start at zero, so training starts from the baseline.
+        False: the network alone.
+    knockout_dropout : float, default=0.25
+        Probability, per training pair and epoch, of showing a pair whose
+        cause ``i`` was knocked out as if it had not been (its knock-out
+        scalars and node features take the values of a variable without
+        knock-outs). Labels often come from knock-outs (see
+        :func:`~skdyncausal.datasets.prior_from_interventions`), while the
+        pairs to predict have causes without knock-out rows: the network
+        must also learn to score those from observational features. No
+        effect without interventions.
     max_train_pairs : int, default=200_000
         Cap on training pairs (stratified subsample, positives kept first),
-        which bounds the memory of the training features.
+        which bounds the memory of the training features; the held-out
+        validation pairs are capped at ``max_train_pairs // 4`` the same way.
     block_size : int, default=64
         Source variables per feature block; memory grows with
         ``block_size * p * image_size²``.
     n_jobs : int, default=None
         joblib workers over feature blocks (None: in-process).
+    torch_threads : int or None, default=1
+        Torch intra-op threads during fit, predict and score (the previous
+        setting is restored afterwards). The network is small: one thread
+        is close to the fastest, and several threads slow down by an order
+        of magnitude when the cores are shared with other work. None keeps
+        torch's setting (e.g. on a dedicated many-core machine).
     device : str, default="cpu"
         Torch device (``"cuda"``, ``"auto"``).
     verbose : int, default=0
@@ -234,6 +334,7 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         hidden_dim=16,
         dropout=0.3,
         max_epochs=40,
+        max_epoch_pairs=16_384,
         batch_size=256,
         lr=1e-3,
         weight_decay=1e-4,
@@ -242,9 +343,12 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         early_stopping=True,
         n_iter_no_change=8,
         infer_reverse=True,
+        baseline_offset=True,
+        knockout_dropout=0.25,
         max_train_pairs=200_000,
         block_size=64,
         n_jobs=None,
+        torch_threads=1,
         device="cpu",
         verbose=0,
         random_state=None,
@@ -262,6 +366,7 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         self.hidden_dim = hidden_dim
         self.dropout = dropout
         self.max_epochs = max_epochs
+        self.max_epoch_pairs = max_epoch_pairs
         self.batch_size = batch_size
         self.lr = lr
         self.weight_decay = weight_decay
@@ -270,9 +375,12 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
         self.infer_reverse = infer_reverse
+        self.baseline_offset = baseline_offset
+        self.knockout_dropout = knockout_dropout
         self.max_train_pairs = max_train_pairs
         self.block_size = block_size
         self.n_jobs = n_jobs
+        self.torch_threads = torch_threads
         self.device = device
         self.verbose = verbose
         self.random_state = random_state
@@ -296,8 +404,12 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         )
         check.real("validation_fraction", 0, 0.9)
         check.flag("infer_reverse")
-        check.integer("max_train_pairs", 2)
+        check.flag("baseline_offset")
+        check.real("knockout_dropout", 0, 1)
+        check.integer("max_epoch_pairs", 1)
+        check.integer("max_train_pairs", 8)
         check.integer("block_size", 1)
+        check.integer("torch_threads", 1, allow_none=True)
         check.check(
             self.n_jobs is None
             or (isinstance(self.n_jobs, numbers.Integral) and self.n_jobs != 0),
@@ -474,7 +586,9 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         if self.infer_reverse:
             tr = self._add_reverses(tr, A)
         if len(tr) > self.max_train_pairs:
-            tr = self._subsample(tr, rng)
+            tr = self._subsample(tr, self.max_train_pairs, rng)
+        if len(va) > self.max_train_pairs // 4:
+            va = self._subsample(va, self.max_train_pairs // 4, rng)
         return tr, va
 
     @staticmethod
@@ -486,11 +600,12 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         extra = np.column_stack([rev, np.zeros(len(rev))])
         return np.vstack([tr, extra]) if len(extra) else tr
 
-    def _subsample(self, tr, rng):
+    @staticmethod
+    def _subsample(tr, cap, rng):
         pos = np.flatnonzero(tr[:, 2] == 1)
         neg = np.flatnonzero(tr[:, 2] == 0)
-        n_pos = min(pos.size, self.max_train_pairs // 2)
-        n_neg = min(neg.size, self.max_train_pairs - n_pos)
+        n_pos = min(pos.size, cap // 2)
+        n_neg = min(neg.size, cap - n_pos)
         keep = np.concatenate(
             [
                 rng.choice(pos, n_pos, replace=False),
@@ -543,7 +658,10 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
             yield item
 
     def _scale(self, feats):
-        """Standardise pair scalars with the statistics of the training pairs."""
+        """Standardise pair scalars with the statistics of the training pairs.
+
+        Adds ``"offset"``, the baseline logit, when ``baseline_offset``.
+        """
         out = dict(feats)
         raw = feats["scalars"]
         for key, values in (("scalars", raw), ("scalars_rev", reverse_scalars(raw))):
@@ -553,7 +671,56 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         out["graph_scalars"] = (
             (feats["graph_scalars"] - self.graph_mean_) / self.graph_scale_
         ).astype(np.float32)
+        if self.baseline_ is not None:
+            out["offset"] = self.baseline_.decision_function(
+                self._baseline_inputs(out)
+            ).astype(np.float32)
         return out
+
+    def _baseline_inputs(self, scaled):
+        names, graph_names = _BASELINE[self.labels]
+        cols = [SCALAR_NAMES.index(k) for k in names]
+        gcols = [GRAPH_SCALAR_NAMES.index(k) for k in graph_names]
+        return np.hstack(
+            [scaled["scalars"][:, cols], scaled["graph_scalars"][:, gcols]]
+        ).astype(np.float64)
+
+    def _fit_baseline(self, scaled, y, pos_weight):
+        """Logistic regression of the labels on the symmetric baseline statistics."""
+        if not self.baseline_offset:
+            return None
+        weight = np.where(y == 1, pos_weight, 1.0)
+        return LogisticRegression(C=1.0).fit(
+            self._baseline_inputs(scaled), y, sample_weight=weight
+        )
+
+    def _mask_spec(self, data):
+        """What ``knockout_dropout`` hides, or None when nothing can be hidden."""
+        if self.knockout_dropout <= 0 or not data.knocked.any():
+            return None
+        cols = [SCALAR_NAMES.index(k) for k in _KO_SCALARS]
+        cols_rev = [SCALAR_NAMES.index(k) for k in _KO_SCALARS_REV]
+        # standardised value of a raw 0 (no knock-out) in each column
+        zero = (-self.scalar_mean_ / self.scalar_scale_).astype(np.float32)
+        return {
+            "rate": float(self.knockout_dropout),
+            "knocked": np.asarray(data.knocked, dtype=bool),
+            "cols": cols,
+            "cols_rev": cols_rev,
+            "values": {"scalars": zero[cols], "scalars_rev": zero[cols_rev]},
+        }
+
+    @contextlib.contextmanager
+    def _threads(self):
+        """Run with ``torch_threads`` intra-op threads; restore them afterwards."""
+        before = torch.get_num_threads()
+        if self.torch_threads is not None and self.torch_threads != before:
+            torch.set_num_threads(int(self.torch_threads))
+        try:
+            yield
+        finally:
+            if torch.get_num_threads() != before:
+                torch.set_num_threads(before)
 
     @staticmethod
     def _mean_scale(values):
@@ -565,9 +732,13 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
 
     def _set_graph(self, data):
         nodes = (data.node_features - self.node_mean_) / self.node_scale_
+        masked = data.node_features.copy()
+        masked[:, [NODE_FEATURE_NAMES.index(k) for k in _KO_NODE]] = 0.0
+        masked = (masked - self.node_mean_) / self.node_scale_
         self.net_.module_.set_graph(
             torch.as_tensor(nodes, dtype=torch.float32),
             torch.as_tensor(data.edge_index),
+            torch.as_tensor(masked, dtype=torch.float32),
         )
 
     # ---------------------------------------------------------------------- fit
@@ -609,6 +780,15 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         self.prior_ = A
         self.train_pairs_, self.validation_pairs_ = tr, va
 
+        with self._threads():
+            self._fit_network(X, iv, tr, va, seed)
+        self.net_.module_.eval()
+        self._X_fit = X
+        self._interventions_fit = iv
+        self._cache = {}
+        return self
+
+    def _fit_network(self, X, iv, tr, va, seed):
         data = self._prepare(X, iv)
         self.node_mean_, self.node_scale_ = self._mean_scale(data.node_features)
         train_feats = self._features_of(data, tr)
@@ -621,18 +801,28 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
             train_feats["graph_scalars"]
         )
         y_tr = tr[:, 2].astype(np.float32)
-        # Small label sets: smaller batches, cycled to _MIN_STEPS_PER_EPOCH steps.
-        batch_size = int(min(self.batch_size, max(32, -(-len(y_tr) // 4))))
-        repeat = -(-_MIN_STEPS_PER_EPOCH * batch_size // len(y_tr))
-        train_ds = _PairDataset(self._scale(train_feats), y_tr, repeat=repeat)
-        valid_ds = None
-        if len(va):
-            valid_feats = self._scale(self._features_of(data, va))
-            valid_ds = _PairDataset(valid_feats, va[:, 2])
         n_pos = float(y_tr.sum())
         pos_weight = 1.0
         if self.class_weight == "balanced" and n_pos > 0:
             pos_weight = (len(y_tr) - n_pos) / n_pos
+        self.baseline_ = None
+        train_scaled = self._scale(train_feats)
+        self.baseline_ = self._fit_baseline(train_scaled, y_tr, pos_weight)
+        if self.baseline_ is not None:
+            train_scaled = self._scale(train_feats)
+        # Small label sets: smaller batches, cycled to _MIN_STEPS_PER_EPOCH
+        # steps; large ones: at most max_epoch_pairs pairs per epoch.
+        batch_size = int(min(self.batch_size, max(32, -(-len(y_tr) // 4))))
+        epoch_pairs = max(
+            min(len(y_tr), self.max_epoch_pairs), _MIN_STEPS_PER_EPOCH * batch_size
+        )
+        train_ds = _PairDataset(
+            train_scaled, y_tr, mask=self._mask_spec(data), seed=seed
+        )
+        valid_ds = None
+        if len(va):
+            valid_feats = self._scale(self._features_of(data, va))
+            valid_ds = _PairDataset(valid_feats, va[:, 2])
         criterion = torch.nn.BCEWithLogitsLoss(
             pos_weight=torch.tensor(pos_weight, dtype=torch.float32)
         )
@@ -653,15 +843,18 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
                 hidden_dim=self.hidden_dim,
                 dropout=self.dropout,
             )
-            self.net_.set_params(batch_size=batch_size)
+            self.net_.set_params(
+                batch_size=batch_size,
+                iterator_train__shuffle=False,
+                iterator_train__sampler=_EpochSampler(
+                    len(y_tr), epoch_pairs, generator
+                ),
+                iterator_train__collate_fn=_as_batch,
+                iterator_valid__collate_fn=_as_batch,
+            )
             self.net_.initialize()
             self._set_graph(data)
             self.history_ = self._train(self.net_, train_ds)
-        self.net_.module_.eval()
-        self._X_fit = X
-        self._interventions_fit = iv
-        self._cache = {}
-        return self
 
     # ------------------------------------------------------------------ predict
     def _probabilities(self, feats):
@@ -693,13 +886,14 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
 
     def _proba_matrix(self, X, iv):
         p = X.shape[1]
-        data = self._prepare(X, iv)
-        self._set_graph(data)
         P = np.zeros((p, p), dtype=np.float64)
-        blocks = [all_pairs(b, p) for b in source_blocks(p, self.block_size)]
-        for src, dst, feats in self._iter_features(data, blocks):
-            feats = dict(feats, src=src, dst=dst)
-            P[src, dst] = self._probabilities(feats)
+        with self._threads():
+            data = self._prepare(X, iv)
+            self._set_graph(data)
+            blocks = [all_pairs(b, p) for b in source_blocks(p, self.block_size)]
+            for src, dst, feats in self._iter_features(data, blocks):
+                feats = dict(feats, src=src, dst=dst)
+                P[src, dst] = self._probabilities(feats)
         np.fill_diagonal(P, 0.0)
         return P
 
@@ -768,10 +962,12 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
                 stacklevel=2,
             )
             pairs = np.vstack([self.train_pairs_, pairs])
-        data = self._prepare(X_, iv)
-        self._set_graph(data)
-        feats = self._features_of(data, pairs)
-        return float(roc_auc_score(pairs[:, 2], self._probabilities(feats)))
+        with self._threads():
+            data = self._prepare(X_, iv)
+            self._set_graph(data)
+            feats = self._features_of(data, pairs)
+            proba = self._probabilities(feats)
+        return float(roc_auc_score(pairs[:, 2], proba))
 
     def to_networkx(self, threshold=0.5, X=None):
         """Directed graph of the pairs with ``P[i, j] >= threshold``.
