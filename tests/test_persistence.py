@@ -1,6 +1,7 @@
 """Persistence: fitted estimators saved in one process predict identically in another.
 
-Also a model saved with ``device="cuda"`` loads on a machine without CUDA. No
+Also a model saved with ``device="cuda"`` loads on a machine without CUDA (both
+estimators). No
 GPU is needed: the test saves a CPU model whose estimator and skorch net say
 ``"cuda"`` (what a CUDA fit stores), then loads it with
 ``torch.cuda.is_available()`` patched to False. skorch's ``NeuralNet.__setstate__``
@@ -207,6 +208,29 @@ def test_cuda_model_loads_on_cpu_and_predicts_identically(
         loaded.set_params(device="cuda").fit(X, times=t)
 
 
+@pytest.mark.filterwarnings("ignore:the held-out labelled pairs")
+def test_causal_cuda_model_loads_on_cpu_and_predicts_identically(
+    causal, sem, monkeypatch
+):
+    blob = _as_if_fitted_on_cuda(causal)
+    expected = causal_outputs(causal, sem.X, sem.interventions)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(DeviceWarning):  # skorch says it maps the net to the CPU
+        loaded = pickle.loads(blob)
+    assert loaded.device_ == "cpu"
+    assert str(loaded.net_.device) == "cpu"
+    assert next(loaded.net_.module_.parameters()).device.type == "cpu"
+    assert loaded.net_.criterion_.pos_weight.device.type == "cpu"
+    for key, value in causal_outputs(loaded, sem.X, sem.interventions).items():
+        np.testing.assert_array_equal(value, expected[key], err_msg=key)
+    # Refitting still honours the device parameter, which asked for CUDA; the
+    # failed refit leaves the loaded model as it was.
+    with pytest.raises(ValueError, match="cuda"):
+        loaded.set_params(device="cuda").fit(sem.X, prior=loaded.prior_)
+    assert loaded.device_ == "cpu"
+    np.testing.assert_array_equal(loaded.predict_proba(), expected["proba_fit_data"])
+
+
 def tensors_outside_device_mapping(net):
     """Paths of tensors in ``net`` that skorch pickles without map_location."""
     # module_, criterion_, optimizer_; not the parameters they are built from:
@@ -231,11 +255,12 @@ def tensors_outside_device_mapping(net):
     return found
 
 
-def test_no_tensor_escapes_the_device_mapping(dyn):
+def test_no_tensor_escapes_the_device_mapping(dyn, causal):
     # skorch maps only its device-dependent attributes (module_, optimizer_,
     # criterion_) to the CPU on load; a tensor held anywhere else in the net is
     # unpickled on the device it was saved from and fails on a CPU-only machine.
     assert tensors_outside_device_mapping(dyn.net_) == []
+    assert tensors_outside_device_mapping(causal.net_) == []
 
 
 def test_cpu_model_keeps_its_device_when_unpickled(dyn, trajectories):

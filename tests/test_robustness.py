@@ -5,9 +5,6 @@ require a ``ValueError`` or ``TypeError`` that names the offending argument,
 raised by input validation rather than deep inside torch, and leaving the
 estimator as it was: unfitted after a failed first fit, unchanged after a
 failed call on a fitted one.
-
-Tests named in ``_CAUSAL_PENDING`` document known gaps of
-``CausalStructureEstimator``; they are skipped until the estimator is fixed.
 """
 
 import copy
@@ -71,25 +68,6 @@ N, T, F = 8, 8, 2  # dynamics fixture: instances, times, features
 P = 5  # causal fixture: variables
 
 _PACKAGE_DIR = os.path.dirname(skdyncausal.__file__)
-
-# Known gaps of CausalStructureEstimator (skdyncausal/causal/ is owned
-# elsewhere). Each test below checks the behaviour the issue asks for; remove
-# a name from this list once the estimator passes it.
-_CAUSAL_PENDING = [
-    "test_causal_malformed_X_shape_names_X",
-    "test_causal_string_and_object_X_refused",
-    "test_causal_failed_first_fit_leaves_it_unfitted",
-    "test_causal_failed_refit_keeps_or_clears_state",
-    "test_causal_unpickles_cuda_model_on_cpu",
-]
-
-
-@pytest.fixture(autouse=True)
-def _skip_pending_causal(request):
-    name = request.node.originalname
-    if name in _CAUSAL_PENDING:
-        reason = (request.function.__doc__ or name).strip().splitlines()[0]
-        pytest.skip(f"pending fix in causal estimator: {reason}")
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -698,7 +676,7 @@ def test_causal_read_only_and_memmapped_inputs(causal, sem, prior, wrap, tmp_pat
     assert est.score(Xw) == est.score(sem.X)
 
 
-# --------------------------------------------------- pending causal fixes
+# ------------------------------------------- causal: input form and state
 @PROPERTY
 @given(shape=hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=6))
 def test_causal_malformed_X_shape_names_X(causal, sem, prior, shape):

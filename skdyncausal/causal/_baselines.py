@@ -79,6 +79,14 @@ def mrcl_features(X, src, dst, *, n_bins=30):
 
     Returns an array of shape (len(src), n_bins²), each row summing to the
     share of rows inside the square.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(200, 3))
+    >>> F = mrcl_features(X, np.array([0, 1]), np.array([1, 2]))
+    >>> F.shape, bool(np.all(F.sum(axis=1) <= 1.0))
+    ((2, 900), True)
     """
     Z, _, _ = _standardise(_data(X))
     n, p = Z.shape

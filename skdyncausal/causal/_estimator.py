@@ -32,7 +32,7 @@ from ._features import (
     reverse_scalars,
     source_blocks,
 )
-from ._module import ARCHITECTURES, CausalPairModule
+from ._module import ARCHITECTURES, CausalPairModule, WeightedBCEWithLogitsLoss
 
 __all__ = ["CausalStructureEstimator"]
 
@@ -58,6 +58,98 @@ _CV_HINT = (
     "n_samples == p: in that case pass the prior as the constructor parameter, "
     "CausalStructureEstimator(prior=A), instead of fit(X, prior=A)."
 )
+
+
+_X_FORM = "X must be a 2-D array-like or DataFrame of shape (n_samples, n_variables)"
+
+
+def _check_X_form(X, n_features, owner):
+    """Refuse X of the wrong dimension, too small, or holding text, naming X.
+
+    ``n_features``: the number of variables seen in fit (None in fit, where
+    at least 2 are needed); ``owner``: the estimator's class name. The
+    messages keep scikit-learn's wording. Returns X, as an array unless it
+    is a DataFrame.
+    """
+    if isinstance(X, pd.DataFrame):
+        _check_frame_columns(X)
+    elif hasattr(X, "toarray") or hasattr(X, "tocsr"):
+        return X  # sparse: refused by validate_data, which names X
+    else:
+        try:
+            X = np.asarray(X)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{_X_FORM}, one row per sample and one column per variable; it "
+                f"could not be read as an array ({exc}). Pass a rectangular "
+                "numeric array, e.g. np.column_stack([x0, x1, ...])."
+            ) from None
+        kind = X.dtype.kind
+        if kind in "USa" or (
+            kind == "O" and any(isinstance(v, str | bytes) for v in X.flat)
+        ):
+            raise TypeError(
+                f"X must hold numbers; got text (dtype {X.dtype}). Convert it to "
+                "a numeric array first, e.g. X.astype(float) for numbers stored "
+                "as strings."
+            )
+        if kind == "c":
+            raise ValueError(
+                f"Complex data not supported: X must hold real numbers; got dtype "
+                f"{X.dtype}. Pass the real part (X.real) or the modulus "
+                "(np.abs(X)) explicitly."
+            )
+    shape = tuple(X.shape)
+    if len(shape) != 2:
+        fix = (
+            "stack the variables as columns, e.g. np.column_stack([x0, x1, ...])"
+            if len(shape) < 2
+            else "one row per sample, e.g. X.reshape(len(X), -1)"
+        )
+        raise ValueError(
+            f"{_X_FORM}; got a {len(shape)}-D input of shape {shape}. Reshape "
+            f"your data: {fix}."
+        )
+    n, p = shape
+    if n < 2:
+        raise ValueError(
+            f"{_X_FORM} with n_samples >= 2; found {n} sample(s) (shape={shape}) "
+            "while a minimum of 2 is required. Pass more samples, one row each."
+        )
+    if n_features is None and p < 2:
+        raise ValueError(
+            f"{_X_FORM} with n_variables >= 2; found {p} feature(s) "
+            f"(shape={shape}) while a minimum of 2 is required. Causal structure "
+            "needs two or more variables, one column each."
+        )
+    if n_features is not None and p != n_features:
+        raise ValueError(
+            f"X has {p} features, but {owner} is expecting {n_features} features "
+            f"as input: pass X of shape (n_samples, {n_features}), the variables "
+            "of fit in the same order."
+        )
+    return X
+
+
+def _check_frame_columns(X):
+    """Refuse a DataFrame with non-numeric columns, naming them."""
+    bad, cols = [], []
+    for k, (name, dtype) in enumerate(X.dtypes.items()):
+        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+            continue
+        if pd.api.types.is_object_dtype(dtype) and not any(
+            isinstance(v, str | bytes) for v in X.iloc[:, k].to_numpy()
+        ):
+            continue  # numbers held as objects: converted by validate_data
+        bad.append(name)
+        cols.append(k)
+    if bad:
+        raise TypeError(
+            f"X must hold numbers; the DataFrame columns {bad[:10]} are not "
+            "numeric (dtypes "
+            f"{[str(X.dtypes.iloc[k]) for k in cols[:10]]}). Convert them, e.g. "
+            "X.astype(float), or drop them."
+        )
 
 
 class _PairDataset(torch.utils.data.Dataset):
@@ -437,6 +529,9 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
 
     def _validate_X(self, X, reset):
         # Keep the DataFrame for a callable prior before validate_data converts it.
+        X = _check_X_form(
+            X, None if reset else self.n_features_in_, type(self).__name__
+        )
         return validate_data(
             self,
             X,
@@ -761,6 +856,18 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         self : CausalStructureEstimator
         """
         self._param_check().raise_if_any()
+        # Validation and training set attributes along the way: on any failure
+        # restore the previous state (a fresh estimator stays unfitted, a
+        # fitted one keeps its previous fit).
+        state = self.__dict__.copy()
+        try:
+            return self._fit(X, prior, interventions)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    def _fit(self, X, prior, interventions):
         X_input = X
         X = self._validate_X(X, reset=True)
         n, p = X.shape
@@ -787,6 +894,14 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         self._interventions_fit = iv
         self._cache = {}
         return self
+
+    def __setstate__(self, state):
+        # skorch loads a net saved on CUDA onto the CPU when CUDA is missing;
+        # follow the device the net actually landed on.
+        net = state.get("net_")
+        if net is not None and "device_" in state:
+            state = {**state, "device_": str(torch.device(net.device))}
+        super().__setstate__(state)
 
     def _fit_network(self, X, iv, tr, va, seed):
         data = self._prepare(X, iv)
@@ -823,13 +938,12 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         if len(va):
             valid_feats = self._scale(self._features_of(data, va))
             valid_ds = _PairDataset(valid_feats, va[:, 2])
-        criterion = torch.nn.BCEWithLogitsLoss(
-            pos_weight=torch.tensor(pos_weight, dtype=torch.float32)
-        )
         with torch_rng(seed, self.device_) as generator:
+            # The criterion as a class with a float parameter: its weight lives
+            # in criterion_, which skorch moves to (and unpickles on) the device.
             self.net_ = self._make_net(
                 CausalPairModule,
-                criterion,
+                WeightedBCEWithLogitsLoss,
                 generator=generator,
                 valid_dataset=valid_ds,
                 architecture=self.architecture,
@@ -851,6 +965,7 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
                 ),
                 iterator_train__collate_fn=_as_batch,
                 iterator_valid__collate_fn=_as_batch,
+                criterion__pos_weight=float(pos_weight),
             )
             self.net_.initialize()
             self._set_graph(data)

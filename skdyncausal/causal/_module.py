@@ -14,8 +14,31 @@ when the labels give the network nothing better to learn.
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 ARCHITECTURES = ("full", "image", "graph", "no_image")
+
+
+class WeightedBCEWithLogitsLoss(nn.Module):
+    """Binary cross-entropy on logits with a scalar weight of the positive class.
+
+    Like :class:`torch.nn.BCEWithLogitsLoss` with ``pos_weight``, but built
+    from a plain float and keeping the weight as a buffer: a skorch net given
+    the class and ``criterion__pos_weight=<float>`` holds no tensor outside
+    ``criterion_``, which skorch moves to the net's device and maps to the
+    CPU when a CUDA-trained net is unpickled without CUDA.
+    """
+
+    def __init__(self, pos_weight=1.0):
+        super().__init__()
+        self.register_buffer(
+            "pos_weight", torch.tensor(float(pos_weight), dtype=torch.float32)
+        )
+
+    def forward(self, logits, target):
+        return F.binary_cross_entropy_with_logits(
+            logits, target, pos_weight=self.pos_weight
+        )
 
 
 class PairCNN(nn.Module):
@@ -116,6 +139,25 @@ class CausalPairModule(nn.Module):
     cnn_channels, cnn_dim, gnn_layers, hidden_dim : int
         Sizes of the towers and of the heads.
     dropout : float
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdyncausal.causal import CausalPairModule
+    >>> module = CausalPairModule(architecture="no_image", n_scalars=3,
+    ...                           n_graph_scalars=1, n_node_features=2,
+    ...                           hidden_dim=4)
+    >>> module.set_graph(torch.zeros(3, 2), torch.tensor([[0, 1], [1, 0]]))
+    >>> logits = module(
+    ...     src=torch.tensor([0, 1]),
+    ...     dst=torch.tensor([1, 2]),
+    ...     scalars=torch.zeros(2, 3),
+    ...     scalars_rev=torch.zeros(2, 3),
+    ...     graph_scalars=torch.zeros(2, 1),
+    ...     offset=torch.tensor([0.5, -1.0]),
+    ... )
+    >>> logits.shape, logits.tolist()  # the heads start at zero: the offset
+    (torch.Size([2]), [0.5, -1.0])
     """
 
     def __init__(
