@@ -26,15 +26,6 @@ from skdyncausal.metrics import edge_orientation_accuracy, edge_roc_auc
 FAST = dict(image_size=8, hidden_dim=8, cnn_channels=2, max_epochs=4, random_state=0)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny models: one intra-op thread avoids OpenMP spinning on busy cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def sem():
     return make_sem(120, 8, n_interventions=3, intervention_samples=8, random_state=1)

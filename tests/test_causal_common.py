@@ -1,20 +1,9 @@
 """scikit-learn's estimator checks for CausalStructureEstimator (tiny configuration)."""
 
 import numpy as np
-import pytest
-import torch
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdyncausal.causal import CausalStructureEstimator, partial_correlation_scores
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny models: one intra-op thread avoids OpenMP spinning on busy cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def rank_prior(X):

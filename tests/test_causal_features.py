@@ -2,20 +2,10 @@
 
 import numpy as np
 import pytest
-import torch
 from sklearn.covariance import LedoitWolf
 
 from skdyncausal.causal import _features as F
 from skdyncausal.datasets import make_sem
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny models: one intra-op thread avoids OpenMP spinning on busy cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

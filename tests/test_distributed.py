@@ -9,10 +9,10 @@ run on the workers; the results must equal the local, sequential run.
 
 import warnings
 
+import _tiny
 import joblib
 import numpy as np
 import pytest
-import torch
 from sklearn.model_selection import GridSearchCV, KFold
 
 from skdyncausal.causal import CausalStructureEstimator
@@ -24,26 +24,8 @@ distributed = pytest.importorskip(
     "distributed", reason="dask.distributed is not installed (pip install distributed)"
 )
 
-CAUSAL_TINY = dict(
-    image_size=4,
-    hidden_dim=4,
-    cnn_channels=2,
-    gnn_layers=1,
-    max_epochs=2,
-    batch_size=32,
-    block_size=2,  # 3 feature blocks for 6 variables: several tasks to spread
-    random_state=0,
-)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # Dask workers run torch with one thread (OMP_NUM_THREADS=1); the local
-    # reference run does the same, so both reduce in the same order.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# 3 feature blocks for 6 variables: several tasks to spread over the workers.
+CAUSAL_TINY = {**_tiny.CAUSAL_TINY, "block_size": 2}
 
 
 @pytest.fixture(scope="module")

@@ -33,14 +33,6 @@ TINY = dict(
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def sines(n=20, n_times=10, seed=0):
     rng = np.random.default_rng(seed)
     t = np.linspace(0.0, 4.0, n_times)

@@ -21,43 +21,12 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from _tiny import CAUSAL_TINY, DYN_TINY
 from skorch.exceptions import DeviceWarning
 
 from skdyncausal.causal import CausalStructureEstimator
 from skdyncausal.datasets import make_prior, make_sem
 from skdyncausal.dynamics import LatentDynamicsRegressor, LatentODERegressor
-
-DYN_TINY = dict(
-    n_context=3,
-    latent_dim=2,
-    token_dim=8,
-    hidden_dim=8,
-    conv_channels=2,
-    n_heads=2,
-    n_layers=1,
-    n_frequencies=2,
-    max_epochs=2,
-    batch_size=4,
-    n_posterior_samples=3,
-    random_state=0,
-)
-CAUSAL_TINY = dict(
-    image_size=4,
-    hidden_dim=4,
-    cnn_channels=2,
-    gnn_layers=1,
-    max_epochs=2,
-    batch_size=32,
-    random_state=0,
-)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

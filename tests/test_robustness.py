@@ -11,6 +11,7 @@ import copy
 import os
 import re
 
+import _tiny
 import joblib
 import numpy as np
 import pandas as pd
@@ -41,42 +42,12 @@ PROPERTY = settings(
 )
 FIT_PROPERTY = settings(PROPERTY, max_examples=6)
 
-DYN_TINY = dict(
-    n_context=3,
-    latent_dim=2,
-    token_dim=8,
-    hidden_dim=8,
-    conv_channels=2,
-    n_heads=2,
-    n_layers=1,
-    n_frequencies=2,
-    max_epochs=1,
-    batch_size=4,
-    n_posterior_samples=2,
-    random_state=0,
-)
-CAUSAL_TINY = dict(
-    image_size=4,
-    hidden_dim=4,
-    cnn_channels=2,
-    gnn_layers=1,
-    max_epochs=2,
-    batch_size=32,
-    random_state=0,
-)
+DYN_TINY = {**_tiny.DYN_TINY, "max_epochs": 1, "n_posterior_samples": 2}
+CAUSAL_TINY = _tiny.CAUSAL_TINY
 N, T, F = 8, 8, 2  # dynamics fixture: instances, times, features
 P = 5  # causal fixture: variables
 
 _PACKAGE_DIR = os.path.dirname(skdyncausal.__file__)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny models: one intra-op thread avoids OpenMP spinning on busy cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def assert_clear_error(info, name):
