@@ -228,14 +228,14 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     if args.quick:
         cfg = dict(
-            n_train=160,
+            n_train=200,
             n_test=40,
             n_times=50,
-            epochs=15,
-            n_transfer_pool=160,
-            transfer_epochs=10,
-            lv=(200, 40, 30),
-            rd=(100, 30, 16, 10),
+            epochs=50,
+            n_transfer_pool=200,
+            transfer_epochs=20,
+            lv=(200, 40, 40),
+            rd=(100, 30, 16, 20),
         )
     else:
         cfg = dict(
