@@ -9,7 +9,7 @@ run on the workers; the results must equal the local, sequential run.
 
 import warnings
 
-import _tiny
+import _helpers
 import joblib
 import numpy as np
 import pytest
@@ -25,7 +25,7 @@ distributed = pytest.importorskip(
 )
 
 # 3 feature blocks for 6 variables: several tasks to spread over the workers.
-CAUSAL_TINY = {**_tiny.CAUSAL_TINY, "block_size": 2}
+CAUSAL_TINY = {**_helpers.CAUSAL_TINY, "block_size": 2}
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from _helpers import DYN_TINY
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
@@ -18,19 +19,12 @@ from skdyncausal.causal import CausalStructureEstimator
 from skdyncausal.datasets import make_prior, make_sem
 from skdyncausal.dynamics import LatentDynamicsRegressor
 
-TINY = dict(
-    n_context=3,
-    latent_dim=2,
-    token_dim=8,
-    hidden_dim=8,
-    conv_channels=2,
-    n_heads=2,
-    n_layers=1,
-    n_frequencies=2,
-    batch_size=4,
-    lr=1e-2,
-    random_state=0,
-)
+# Training options (epochs, samples) are set per test.
+TINY = {
+    k: v
+    for k, v in {**DYN_TINY, "lr": 1e-2}.items()
+    if k not in ("max_epochs", "n_posterior_samples")
+}
 
 
 def sines(n=20, n_times=10, seed=0):

@@ -21,7 +21,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
-from _tiny import CAUSAL_TINY, DYN_TINY
+from _helpers import CAUSAL_TINY, DYN_TINY, tensors_outside_device_mapping
 from skorch.exceptions import DeviceWarning
 
 from skdyncausal.causal import CausalStructureEstimator
@@ -198,30 +198,6 @@ def test_causal_cuda_model_loads_on_cpu_and_predicts_identically(
         loaded.set_params(device="cuda").fit(sem.X, prior=loaded.prior_)
     assert loaded.device_ == "cpu"
     np.testing.assert_array_equal(loaded.predict_proba(), expected["proba_fit_data"])
-
-
-def tensors_outside_device_mapping(net):
-    """Paths of tensors in ``net`` that skorch pickles without map_location."""
-    # module_, criterion_, optimizer_; not the parameters they are built from:
-    # a criterion passed as an instance keeps its own tensors.
-    mapped = set(net.cuda_dependent_attributes_)
-    found = []
-
-    def walk(obj, path, depth):
-        if isinstance(obj, torch.Tensor):
-            found.append(path)
-        elif depth < 6 and isinstance(obj, torch.nn.Module):
-            for name, value in obj.state_dict(keep_vars=True).items():
-                walk(value, f"{path}.{name}", depth + 1)
-        elif depth < 6 and isinstance(obj, dict | list | tuple):
-            items = obj.items() if isinstance(obj, dict) else enumerate(obj)
-            for key, value in items:
-                walk(value, f"{path}[{key!r}]", depth + 1)
-
-    for name, value in vars(net).items():
-        if name not in mapped and not name.startswith("callbacks"):
-            walk(value, name, 0)
-    return found
 
 
 def test_no_tensor_escapes_the_device_mapping(dyn, causal):

@@ -11,7 +11,7 @@ import copy
 import os
 import re
 
-import _tiny
+import _helpers
 import joblib
 import numpy as np
 import pandas as pd
@@ -42,8 +42,8 @@ PROPERTY = settings(
 )
 FIT_PROPERTY = settings(PROPERTY, max_examples=6)
 
-DYN_TINY = {**_tiny.DYN_TINY, "max_epochs": 1, "n_posterior_samples": 2}
-CAUSAL_TINY = _tiny.CAUSAL_TINY
+DYN_TINY = {**_helpers.DYN_TINY, "max_epochs": 1, "n_posterior_samples": 2}
+CAUSAL_TINY = _helpers.CAUSAL_TINY
 N, T, F = 8, 8, 2  # dynamics fixture: instances, times, features
 P = 5  # causal fixture: variables
 
@@ -724,28 +724,4 @@ def test_causal_unpickles_cuda_model_on_cpu(causal, sem, monkeypatch):
     # device they were saved from; on a real GPU fit, the criterion instance's
     # pos_weight made loading fail on a CPU-only machine ("Attempting to
     # deserialize object on a CUDA device").
-    assert tensors_outside_device_mapping(est.net_) == []
-
-
-def tensors_outside_device_mapping(net):
-    """Paths of tensors in ``net`` that skorch pickles without map_location."""
-    # module_, criterion_, optimizer_; not the parameters they are built from:
-    # a criterion passed as an instance keeps its own tensors.
-    mapped = set(net.cuda_dependent_attributes_)
-    found = []
-
-    def walk(obj, path, depth):
-        if isinstance(obj, torch.Tensor):
-            found.append(path)
-        elif depth < 6 and isinstance(obj, torch.nn.Module):
-            for name, value in obj.state_dict(keep_vars=True).items():
-                walk(value, f"{path}.{name}", depth + 1)
-        elif depth < 6 and isinstance(obj, dict | list | tuple):
-            items = obj.items() if isinstance(obj, dict) else enumerate(obj)
-            for key, value in items:
-                walk(value, f"{path}[{key!r}]", depth + 1)
-
-    for name, value in vars(net).items():
-        if name not in mapped and not name.startswith("callbacks"):
-            walk(value, name, 0)
-    return found
+    assert _helpers.tensors_outside_device_mapping(est.net_) == []

@@ -1,0 +1,52 @@
+"""Shared test helpers: tiny estimator configurations (fit in about a second) and a
+check of what skorch maps to the CPU when a pickled net is loaded."""
+
+import torch
+
+DYN_TINY = dict(
+    n_context=3,
+    latent_dim=2,
+    token_dim=8,
+    hidden_dim=8,
+    conv_channels=2,
+    n_heads=2,
+    n_layers=1,
+    n_frequencies=2,
+    max_epochs=2,
+    batch_size=4,
+    n_posterior_samples=3,
+    random_state=0,
+)
+CAUSAL_TINY = dict(
+    image_size=4,
+    hidden_dim=4,
+    cnn_channels=2,
+    gnn_layers=1,
+    max_epochs=2,
+    batch_size=32,
+    random_state=0,
+)
+
+
+def tensors_outside_device_mapping(net):
+    """Paths of tensors in ``net`` that skorch pickles without map_location."""
+    # module_, criterion_, optimizer_; not the parameters they are built from:
+    # a criterion passed as an instance keeps its own tensors.
+    mapped = set(net.cuda_dependent_attributes_)
+    found = []
+
+    def walk(obj, path, depth):
+        if isinstance(obj, torch.Tensor):
+            found.append(path)
+        elif depth < 6 and isinstance(obj, torch.nn.Module):
+            for name, value in obj.state_dict(keep_vars=True).items():
+                walk(value, f"{path}.{name}", depth + 1)
+        elif depth < 6 and isinstance(obj, dict | list | tuple):
+            items = obj.items() if isinstance(obj, dict) else enumerate(obj)
+            for key, value in items:
+                walk(value, f"{path}[{key!r}]", depth + 1)
+
+    for name, value in vars(net).items():
+        if name not in mapped and not name.startswith("callbacks"):
+            walk(value, name, 0)
+    return found
