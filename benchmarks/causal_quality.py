@@ -12,7 +12,13 @@ above their reverse). Methods, all in the same run on the same data:
 - ``abs-corr`` (|correlation|) and ``abs-pcorr`` (|partial correlation| from the
   Ledoit–Wolf precision), unsupervised;
 - MRCL (histogram features, PCA, RBF kernel, Laplacian-regularised least
-  squares; Hill et al. 2019) via :func:`skdyncausal.causal.mrcl_scores`.
+  squares; Hill et al. 2019) via :func:`skdyncausal.causal.mrcl_scores`;
+- the published peers of ``benchmarks/peers.py`` that import (PC, GES,
+  DirectLiNGAM, DAGMA; ``pip install -e ".[benchmarks]"``), given the same
+  prior with the setting's ``labels`` and every row as i.i.d. samples, each
+  call in a child process under a time budget (``--peer-budget``). A peer
+  that fails, declines or runs out of time is recorded as missing with its
+  reason, never stopping the run; ``--no-peers`` leaves them out.
 
 Also the source paper's real-data protocol on simulated knock-out data: the
 prior holds ancestral labels read off the rows of some knocked-out variables
@@ -36,16 +42,19 @@ chosen on seeds >= 100 (``--seed-start 100``), never on the reported seeds.
 
 Usage::
 
-    python benchmarks/causal_quality.py --quick   # < 10 min on 2 cores
+    python benchmarks/causal_quality.py --quick   # < 10 min on 2 cores (2 jobs)
     python benchmarks/causal_quality.py           # full grid, 5 seeds (~30 min)
     python benchmarks/causal_quality.py --jobs 2  # runs in 2 processes
+    python benchmarks/causal_quality.py --quick --no-peers  # ours + baselines
 
 Writes ``benchmarks/results/causal_quality.md`` and ``.csv`` (``--out`` to
 change the folder).
 """
 
 import argparse
+import multiprocessing
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -67,7 +76,24 @@ from skdyncausal.metrics import (
     edge_roc_auc,
 )
 
+sys.path.insert(0, str(Path(__file__).parent))
+import peers  # benchmarks/peers.py, next to this script
+
 ARCHITECTURES = ("full", "no_image", "image", "graph")
+#: Seconds per peer call (child process start-up included).
+PEER_BUDGET = 60.0
+PEER_SCORING = (
+    "PC and GES output a CPDAG, scored 1 for a directed edge i → j (0 for its "
+    "reverse), 0.5 both ways for an undirected edge, 0 for no edge, so their "
+    "ROC and PR curves have few points; DirectLiNGAM is scored |B| (transposed "
+    "to row = cause) and DAGMA |W| (fitted with w_threshold = 0). GES takes no "
+    "prior (causal-learn's ges has no background knowledge); PC gets it as "
+    "required/forbidden edges, DAGMA as excluded/included edges, DirectLiNGAM "
+    "as prior_knowledge (direct 0s are not passed, being no statement about "
+    "paths). All peers see every row (knock-out rows included) as i.i.d. "
+    "samples; none models interventions. Seconds include the peer's child "
+    "process start-up (about 2 s)."
+)
 BASE = dict(
     mechanism="linear", noise="gaussian", snr=1.0, knockouts=True, labels="direct"
 )
@@ -99,7 +125,31 @@ def metrics(truth, scores, mask):
     }
 
 
-def run_setting(setting, seed, *, p, n, fraction, epochs):
+MISSING = {"AUPRC": np.nan, "AUROC": np.nan, "orientation": np.nan}
+
+
+def run_peers(record, X, prior, interventions, *, labels, seed, budget, names):
+    """Score every peer in ``names``; a failure is recorded with its reason."""
+    for name in names:
+        start = time.perf_counter()
+        try:
+            scores = peers.AVAILABLE[name](
+                X,
+                prior,
+                interventions,
+                random_state=seed,
+                time_budget=budget,
+                labels=labels,
+            )
+        except Exception as exc:  # PeerError and anything unexpected
+            record(name, None, time.perf_counter() - start, error=str(exc))
+        else:
+            record(name, scores, time.perf_counter() - start)
+
+
+def run_setting(
+    setting, seed, *, p, n, fraction, epochs, peer_names=(), peer_budget=None
+):
     data = make_sem(
         n,
         p,
@@ -116,10 +166,15 @@ def run_setting(setting, seed, *, p, n, fraction, epochs):
     iv = data.interventions if setting["knockouts"] else None
     rows = []
 
-    def record(method, scores, seconds):
-        rows.append(
-            dict(method=method, seconds=seconds, **metrics(truth, scores, mask))
-        )
+    def record(method, scores, seconds, error=""):
+        if scores is not None:
+            try:
+                values = metrics(truth, scores, mask)
+            except ValueError as exc:
+                values, error = MISSING, f"scoring failed: {exc}"
+        else:
+            values = MISSING
+        rows.append(dict(method=method, seconds=seconds, error=error, **values))
 
     for arch in ARCHITECTURES:
         start = time.perf_counter()
@@ -143,10 +198,20 @@ def run_setting(setting, seed, *, p, n, fraction, epochs):
         mrcl_scores(data.X, prior, random_state=seed),
         time.perf_counter() - start,
     )
+    run_peers(
+        record,
+        data.X,
+        prior,
+        iv,
+        labels=setting["labels"],
+        seed=seed,
+        budget=peer_budget,
+        names=peer_names,
+    )
     return rows
 
 
-def run_protocol(seed, *, p, n, epochs):
+def run_protocol(seed, *, p, n, epochs, peer_names=(), peer_budget=None):
     """Real-data protocol: prior from some knock-outs, score on unseen ones."""
     n_ko = (2 * p) // 3
     data = make_sem(
@@ -164,17 +229,24 @@ def run_protocol(seed, *, p, n, epochs):
     np.fill_diagonal(mask, False)
     rows = []
 
-    def record(method, scores, seconds):
+    def record(method, scores, seconds, error=""):
         for target, truth in (
             ("measured", measured),
             ("true ancestral", data.ancestral),
         ):
+            values, note = MISSING, error
+            if scores is not None:
+                try:
+                    values = metrics(truth, scores, mask)
+                except ValueError as exc:
+                    note = f"scoring failed: {exc}"
             rows.append(
                 dict(
                     method=method,
                     truth=target,
                     seconds=seconds,
-                    **metrics(truth, scores, mask),
+                    error=note,
+                    **values,
                 )
             )
 
@@ -195,28 +267,59 @@ def run_protocol(seed, *, p, n, epochs):
     record(
         "MRCL", mrcl_scores(X, prior, random_state=seed), time.perf_counter() - start
     )
+    run_peers(
+        record,
+        X,
+        prior,
+        iv,
+        labels="ancestral",
+        seed=seed,
+        budget=peer_budget,
+        names=peer_names,
+    )
     return rows
 
 
 def summarise(frame, keys):
-    agg = frame.groupby([*keys, "method"], sort=False)[
-        ["AUPRC", "AUROC", "orientation", "seconds"]
-    ].agg(["mean", "std"])
+    groups = frame.groupby([*keys, "method"], sort=False)
+    agg = groups[["AUPRC", "AUROC", "orientation", "seconds"]].agg(["mean", "std"])
+    # Runs that produced scores, out of all runs (failed peers are missing).
+    agg[("runs", "ok")] = groups["AUPRC"].count()
+    agg[("runs", "all")] = groups["AUPRC"].size()
     return agg
 
 
 def to_markdown(agg, keys):
     lines = []
-    header = [*keys, "method", "AUPRC", "AUROC", "orientation", "seconds"]
+    header = [*keys, "method", "AUPRC", "AUROC", "orientation", "seconds", "runs"]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
     for index, row in agg.iterrows():
         cells = list(index) if isinstance(index, tuple) else [index]
         for metric in ("AUPRC", "AUROC", "orientation"):
-            cells.append(f"{row[(metric, 'mean')]:.3f} ± {row[(metric, 'std')]:.3f}")
+            mean, std = row[(metric, "mean")], row[(metric, "std")]
+            if np.isnan(mean):
+                cells.append("missing")
+            elif np.isnan(std):
+                cells.append(f"{mean:.3f}")
+            else:
+                cells.append(f"{mean:.3f} ± {std:.3f}")
         cells.append(f"{row[('seconds', 'mean')]:.1f}")
+        cells.append(f"{int(row[('runs', 'ok')])}/{int(row[('runs', 'all')])}")
         lines.append("| " + " | ".join(map(str, cells)) + " |")
     return "\n".join(lines)
+
+
+def failures(frame, key, label=None):
+    """Markdown list items for the runs that produced no scores, with reasons."""
+    failed = frame[frame["error"].fillna("").astype(bool)]
+    keys = [key] if label is None else []
+    failed = failed.drop_duplicates([*keys, "seed", "method"])
+    return [
+        f"- {row[key] if label is None else label}, seed {row['seed']}, "
+        f"{row['method']}: {row['error']}"
+        for _, row in failed.iterrows()
+    ]
 
 
 def targets(agg):
@@ -228,27 +331,61 @@ def targets(agg):
         pc = sub.loc["abs-pcorr"]
         beat = ours[("AUPRC", "mean")] > pc[("AUPRC", "mean")]
         diff = ours[("AUPRC", "mean")] - pc[("AUPRC", "mean")]
-        lines.append(
+        line = (
             f"- {setting}: full AUPRC {ours[('AUPRC', 'mean')]:.3f} vs abs-pcorr "
             f"{pc[('AUPRC', 'mean')]:.3f} ({diff:+.3f}, "
             f"{'met' if beat else 'MISSED'}); "
             f"orientation {ours[('orientation', 'mean')]:.3f}"
         )
+        scored = [
+            name
+            for name in peers.PEERS
+            if name in sub.index and not np.isnan(sub.loc[name][("AUPRC", "mean")])
+        ]
+        if scored:
+            best = max(scored, key=lambda name: sub.loc[name][("AUPRC", "mean")])
+            orient = max(sub.loc[name][("orientation", "mean")] for name in scored)
+            line += (
+                f"; best peer {best} AUPRC {sub.loc[best][('AUPRC', 'mean')]:.3f}, "
+                f"best peer orientation {orient:.3f}"
+            )
+        lines.append(line)
     return "\n".join(lines)
 
 
-def _grid_task(name, seed, args):
+def _worker_setup():
     torch.set_num_threads(1)
+    # In a joblib (loky) worker the default start method is "loky", which the
+    # peers' spawn children cannot restore; make it plain "spawn".
+    multiprocessing.set_start_method("spawn", force=True)
+
+
+def _grid_task(name, seed, args):
+    _worker_setup()
     setting = {**BASE, **VARIANTS[name]}
     rows = run_setting(
-        setting, seed, p=args.p, n=args.n, fraction=args.fraction, epochs=args.epochs
+        setting,
+        seed,
+        p=args.p,
+        n=args.n,
+        fraction=args.fraction,
+        epochs=args.epochs,
+        peer_names=args.peer_names,
+        peer_budget=args.peer_budget,
     )
     return [dict(setting=name, seed=seed, **row) for row in rows]
 
 
 def _protocol_task(seed, args):
-    torch.set_num_threads(1)
-    rows = run_protocol(seed, p=args.p, n=args.n, epochs=args.epochs)
+    _worker_setup()
+    rows = run_protocol(
+        seed,
+        p=args.p,
+        n=args.n,
+        epochs=args.epochs,
+        peer_names=args.peer_names,
+        peer_budget=args.peer_budget,
+    )
     return [dict(seed=seed, **row) for row in rows]
 
 
@@ -262,13 +399,30 @@ def main(argv=None):
         default=0,
         help="first seed (report on 0; tune on 100 and above)",
     )
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes (default: 2 with --quick, else 1)",
+    )
     parser.add_argument("--p", type=int, default=30)
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--fraction", type=float, default=0.3)
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    parser.add_argument(
+        "--no-peers", action="store_true", help="leave out the peers of peers.py"
+    )
+    parser.add_argument(
+        "--peer-budget",
+        type=float,
+        default=PEER_BUDGET,
+        help="seconds per peer call, in a child process that is then killed",
+    )
     args = parser.parse_args(argv)
+    args.peer_names = () if args.no_peers else tuple(peers.available_peers())
+    if args.jobs is None:
+        args.jobs = 2 if args.quick else 1
     # Small models on a shared 2-core machine: one torch thread per process.
     torch.set_num_threads(1)
     seeds = args.seeds or (3 if args.quick else 5)
@@ -297,8 +451,27 @@ def main(argv=None):
     flag = " --quick" if args.quick else ""
     if args.seed_start:
         flag += f" --seed-start {args.seed_start}"
-    if args.jobs > 1:
+    if args.jobs != (2 if args.quick else 1):
         flag += f" --jobs {args.jobs}"
+    if args.no_peers:
+        flag += " --no-peers"
+    elif args.peer_budget != PEER_BUDGET:
+        flag += f" --peer-budget {args.peer_budget:g}"
+    if args.no_peers:
+        peer_text = "Peers: left out (`--no-peers`)."
+    else:
+        unavailable = "".join(
+            f" {name} not available ({reason})."
+            for name, reason in peers.UNAVAILABLE.items()
+        )
+        notes = "".join(f" {note}." for note in peers.AVAILABLE_INFO.values())
+        peer_text = (
+            f"Peers ({', '.join(args.peer_names) or 'none available'}; "
+            f"`benchmarks/peers.py`, {args.peer_budget:g} s budget per call):"
+            f"{notes}{unavailable} {PEER_SCORING} A peer run that produced no "
+            "scores is missing from the means (see the runs column and the "
+            "failures list)."
+        )
     text = [
         "# CausalStructureEstimator: learning quality",
         "",
@@ -315,6 +488,8 @@ def main(argv=None):
         "Each row of the table changes the named factors. Metrics on the pairs "
         "unknown in both directions in the prior; mean ± sd over seeds.",
         "",
+        peer_text,
+        "",
         to_markdown(agg, ["setting"]),
         "",
         "## Targets (AUPRC above |pcorr|; orientation above 0.5)",
@@ -330,6 +505,13 @@ def main(argv=None):
         "against the true ancestral graph.",
         "",
         to_markdown(agg_p, ["truth"]),
+        "",
+        "## Runs without scores",
+        "",
+        "\n".join(
+            failures(frame, "setting") + failures(proto, "truth", label="protocol")
+            or ["- none"]
+        ),
         "",
     ]
     (out / "causal_quality.md").write_text("\n".join(text))

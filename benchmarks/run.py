@@ -1,0 +1,89 @@
+"""Run the benchmark suite, one script after another.
+
+Each benchmark runs as its own subprocess (with this Python interpreter), in
+this order: ``dynamics_quality.py``, ``causal_quality.py`` (ours, the
+baselines and the peers of ``peers.py``) and ``causal_scale.py``. Every
+command and its wall time are printed; the exit status is non-zero when any
+benchmark fails (the remaining ones still run).
+
+Usage::
+
+    python benchmarks/run.py --quick            # quick modes (minutes each)
+    python benchmarks/run.py --full             # full modes (hours)
+    python benchmarks/run.py --quick --dry-run  # print the commands only
+
+With ``--quick``, ``causal_scale.py`` runs only ``ours`` and ``PartialCorr`` at
+p in {100, 300} and writes to ``results/causal_scale_quick/`` (the committed
+tables are not overwritten); the peers are compared on equal data in
+``causal_quality.py``.
+"""
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+QUICK = (
+    ["dynamics_quality.py", "--quick"],
+    ["causal_quality.py", "--quick"],
+    [
+        "causal_scale.py",
+        "--quick",
+        "--methods",
+        "ours",
+        "PartialCorr",
+        "--out",
+        str(HERE / "results" / "causal_scale_quick"),
+    ],
+)
+FULL = (
+    ["dynamics_quality.py"],
+    ["causal_quality.py", "--jobs", "2"],
+    ["causal_scale.py"],
+)
+
+
+def commands(full=False):
+    """The benchmark command lines, as argument lists."""
+    return [
+        [sys.executable, str(HERE / script), *rest]
+        for script, *rest in (FULL if full else QUICK)
+    ]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--quick", action="store_true", help="quick modes")
+    mode.add_argument("--full", action="store_true", help="full modes")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the commands, run nothing"
+    )
+    args = parser.parse_args(argv)
+    failed = []
+    total = time.perf_counter()
+    for command in commands(full=args.full):
+        line = " ".join(command)
+        print(f"$ {line}", flush=True)
+        if args.dry_run:
+            continue
+        start = time.perf_counter()
+        code = subprocess.run(command, check=False).returncode
+        seconds = time.perf_counter() - start
+        status = "ok" if code == 0 else f"FAILED (exit {code})"
+        print(f"[{status}] {seconds:.0f} s: {line}", flush=True)
+        if code != 0:
+            failed.append(line)
+    if not args.dry_run:
+        print(f"total {time.perf_counter() - total:.0f} s", flush=True)
+    if failed:
+        print("failed:\n" + "\n".join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
