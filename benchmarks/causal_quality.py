@@ -43,7 +43,7 @@ chosen on seeds >= 100 (``--seed-start 100``), never on the reported seeds.
 Usage::
 
     python benchmarks/causal_quality.py --quick   # < 10 min on 2 cores (2 jobs)
-    python benchmarks/causal_quality.py           # full grid, 5 seeds (about 20 min with --jobs 2)
+    python benchmarks/causal_quality.py           # full grid, 5 seeds (~20 min, 2 jobs)
     python benchmarks/causal_quality.py --jobs 2  # runs in 2 processes
     python benchmarks/causal_quality.py --quick --no-peers  # ours + baselines
 
