@@ -48,9 +48,11 @@ documented in the peer's docstring. In short, a prior pair is turned into
   rules out the edge ``j → i`` in a DAG) but requires nothing (a path is not
   an edge); 0 forbids ``i → j``.
 
-Contradictory pairs (e.g. 1 in both directions) are dropped. Scores at the
-prior's own pairs are whatever the method outputs; benchmarks evaluate on the
-unlabelled pairs only.
+Contradictory pairs (e.g. 1 in both directions) are dropped, and so are
+DirectLiNGAM's order constraints that lie on a cycle (which it cannot run
+with); :func:`prior_adjustment` says what was dropped for a given prior, for
+benchmarks to record next to the run. Scores at the prior's own pairs are
+whatever the method outputs; benchmarks evaluate on the unlabelled pairs only.
 
 Failures: a missing package leaves the peer out of :data:`AVAILABLE` (its
 reason is in :data:`UNAVAILABLE` and printed by :func:`available_peers`); a
@@ -95,6 +97,7 @@ __all__ = [
     "direct_lingam",
     "ges",
     "pc",
+    "prior_adjustment",
 ]
 
 #: GES (causal-learn) is pure Python and slows down steeply with p; above this
@@ -417,8 +420,54 @@ def _lingam_class():
         return DirectLiNGAM, "causal-learn"
 
 
+def _lingam_orders(pk):
+    """The causal-order constraints lingam derives from ``pk``.
+
+    Mirrors ``DirectLiNGAM._extract_partial_orders`` (lingam and its
+    causal-learn port): ``pk[j, i] = 1`` (path ``i ⇝ j``) puts ``i`` before
+    ``j``; ``pk[j, i] = 0`` (no path ``i ⇝ j``) puts ``j`` before ``i``
+    unless ``pk[i, j] = 0`` too (two "no path" entries cancel). Returns the
+    boolean matrix ``before[a, b]`` (``a`` must precede ``b``) and the ``pk``
+    cell that each constraint comes from, as ``cell[a, b] = (row, col)``
+    packed into two integer arrays.
+    """
+    p = pk.shape[0]
+    before = np.zeros((p, p), dtype=bool)
+    rows = np.full((p, p), -1)
+    cols = np.full((p, p), -1)
+    path = pk == 1
+    np.fill_diagonal(path, False)
+    # path[j, i]: i precedes j
+    i_idx, j_idx = np.nonzero(path.T)
+    before[i_idx, j_idx] = True
+    rows[i_idx, j_idx], cols[i_idx, j_idx] = j_idx, i_idx
+    no_path = pk == 0
+    np.fill_diagonal(no_path, False)
+    no_path &= ~no_path.T  # both ways: cancelled, no order
+    # no_path[j, i]: j precedes i
+    j_idx, i_idx = np.nonzero(no_path)
+    new = ~before[j_idx, i_idx]
+    j_idx, i_idx = j_idx[new], i_idx[new]
+    before[j_idx, i_idx] = True
+    rows[j_idx, i_idx], cols[j_idx, i_idx] = j_idx, i_idx
+    return before, rows, cols
+
+
+def _on_cycles(before):
+    """Boolean mask of the constraints ``a → b`` that lie on a directed cycle.
+
+    An edge lies on a cycle exactly when both ends are in the same strongly
+    connected component.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    _, comp = connected_components(csr_matrix(before), connection="strong")
+    return before & (comp[:, None] == comp[None, :])
+
+
 def _lingam_prior(prior, labels):
-    """Our prior as a lingam ``prior_knowledge`` matrix, or None.
+    """Our prior as a lingam ``prior_knowledge`` matrix (or None), and a note.
 
     lingam indexes ``pk[to, from]``: ``pk[j, i] = 1`` means a directed path
     ``i ⇝ j``, ``0`` means no such path, ``-1`` unknown. So our ``(i, j)``
@@ -426,23 +475,91 @@ def _lingam_prior(prior, labels):
     path). Our 0s are "no path" only for ``labels="ancestral"``; a direct 0
     says nothing about paths, and lingam would also turn it into an ordering
     constraint, so direct 0s are not passed.
+
+    Applied hard, the knowledge restricts every step of DirectLiNGAM's
+    causal-order search to the variables with no unplaced predecessor in the
+    order constraints of :func:`_lingam_orders`. If those constraints have a
+    directed cycle, some step has no admissible variable and lingam fails
+    ("argmax of an empty sequence"); acyclic constraints always leave one.
+    Cycles arise from "no path" entries: lingam reads a lone ``0`` at "no
+    path ``i ⇝ j``" as "``j`` before ``i``", which is true of *some*
+    causal order of the true graph for each pair on its own but not of one
+    order for all pairs together (three unrelated variables labelled 0 in
+    a ring already conflict). Paths (1s) of a true graph never form a cycle.
+
+    So every constraint on a cycle is dropped, the "no path" ones first
+    (their cell of ``pk`` is set back to ``-1``); if the paths alone still
+    form cycles (a prior with errors), the paths on cycles are dropped too.
+    What remains is acyclic. The note says what was dropped ("" when
+    nothing was); ``pk`` is None when nothing usable is left.
     """
     p = prior.shape[0]
     ones = prior == 1
-    ones &= ~ones.T  # paths both ways would be a cycle: drop
+    both = ones & ones.T  # paths both ways would be a cycle: drop
+    ones &= ~both
     pk = -np.ones((p, p))
     pk[ones.T] = 1.0
     if labels == "ancestral":
         pk[(prior == 0).T] = 0.0
     np.fill_diagonal(pk, -1.0)
+    notes = []
+    if both.any():
+        notes.append(f"{int(both.sum()) // 2} pairs labelled 1 both ways dropped")
+    n_before = int(_lingam_orders(pk)[0].sum())
+    dropped = {0.0: 0, 1.0: 0}
+    while True:
+        before, rows, cols = _lingam_orders(pk)
+        cyc = _on_cycles(before)
+        if not cyc.any():
+            break
+        cells = rows[cyc], cols[cyc]
+        # "no path" constraints on cycles first; paths only if none is left.
+        kind = 0.0 if (pk[cells] == 0).any() else 1.0
+        hit = pk[cells] == kind
+        dropped[kind] += int(hit.sum())
+        pk[cells[0][hit], cells[1][hit]] = -1.0
+    if dropped[0.0] or dropped[1.0]:
+        parts = [
+            f"{count} {what}"
+            for count, what in (
+                (dropped[0.0], "'no path'"),
+                (dropped[1.0], "'path'"),
+            )
+            if count
+        ]
+        notes.append(
+            f"{' and '.join(parts)} of {n_before} order constraints dropped (on cycles)"
+        )
     if not (pk >= 0).any():
-        return None
-    return pk
+        if notes:
+            notes.append("no usable prior left: run without prior")
+        return None, "; ".join(notes)
+    return pk, "; ".join(notes)
+
+
+def prior_adjustment(name, prior, labels="direct"):
+    """What a peer drops from ``prior`` before running, as a short note.
+
+    ``""`` when the peer uses the prior as :func:`pc`, :func:`ges`,
+    :func:`direct_lingam` and :func:`dagma` document it. For DirectLiNGAM,
+    the order constraints on cycles that :func:`_lingam_prior` removes
+    (``"prior reduced: ..."``) or, when nothing is left, ``"prior dropped:
+    ..."``. Deterministic and cheap: benchmarks call it next to the peer to
+    record the note with the run.
+    """
+    if name != "DirectLiNGAM" or prior is None:
+        return ""
+    prior = np.array(prior, dtype=float)
+    np.fill_diagonal(prior, np.nan)
+    pk, note = _lingam_prior(prior, labels)
+    if not note:
+        return ""
+    return f"prior {'dropped' if pk is None else 'reduced'}: {note}"
 
 
 def _lingam_scores(X, prior, *, labels, random_state):
     DirectLiNGAM, _ = _lingam_class()
-    pk = _lingam_prior(prior, labels)
+    pk, _ = _lingam_prior(prior, labels)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -481,7 +598,14 @@ def direct_lingam(
     only "no direct edge", which does not rule out a path, so lingam would
     be given a false ordering constraint. lingam applies the knowledge
     hard: it constrains the causal order and drops "no path" parents from
-    the adaptive-lasso regressions.
+    the adaptive-lasso regressions. lingam turns the matrix into causal-order
+    constraints (a lone "no path ``i ⇝ j``" into "``j`` before ``i``"); when
+    those have a directed cycle, as ancestral 0s often do, its order search
+    runs out of candidates ("argmax of an empty sequence"). The constraints
+    on cycles are therefore dropped first ("no path" ones before paths; see
+    :func:`_lingam_prior`), which always leaves an acyclic set, and the run
+    goes on with what is left, or without prior when nothing is;
+    :func:`prior_adjustment` gives the note to record with the run.
 
     Scores: ``|B|`` transposed, where ``B = adjacency_matrix_`` and
     ``B[i, j] != 0`` means ``j → i`` in lingam; adaptive lasso (BIC) sets
