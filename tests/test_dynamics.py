@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 import torch
 
-from skdyncausal.dynamics import LatentDynamicsRegressor, LatentODERegressor
+from skdyncausal.datasets import make_reaction_diffusion
+from skdyncausal.dynamics import (
+    LatentDynamicsRegressor,
+    LatentGRURegressor,
+    LatentODERegressor,
+)
 from skdyncausal.metrics import normalized_mse
 
 TINY = dict(
@@ -127,6 +132,78 @@ def test_latent_ode_variant(fitted):
     assert y.shape == (2, 2, 2) and np.isfinite(y).all()
 
 
+def test_latent_gru_variant(fitted):
+    _, X, t = fitted
+    est = LatentGRURegressor(**TINY).fit(X, times=t)
+    # Between two steps the GRU interpolates linearly; past the window it steps on.
+    y = est.predict(X[:2, :4], times=[t[4], t[5], 0.5 * (t[4] + t[5]), 2.0 * t[-1]])
+    assert y.shape == (2, 4, 2) and np.isfinite(y).all()
+    module = est.net_.module_
+    tau = torch.tensor([[4.0, 5.0, 4.5]])
+    with torch.no_grad():
+        psi = torch.zeros(1, TINY["latent_dim"])
+        z = module.dynamics(psi, tau)[0]
+    torch.testing.assert_close(z[2], 0.5 * (z[0] + z[1]))
+
+
+def test_torchdiffeq_solver_matches_rk4(fitted):
+    pytest.importorskip("torchdiffeq")
+    _, X, t = fitted
+    est = LatentODERegressor(**TINY).fit(X, times=t)
+    ode = est.net_.module_.dynamics
+    psi = torch.randn(3, TINY["latent_dim"], generator=torch.Generator().manual_seed(0))
+    tau = torch.tensor([[0.0, 1.3, 4.0], [2.5, 0.2, 7.1], [6.0, 6.0, 3.3]])
+    with torch.no_grad():
+        fixed = ode(psi, tau)
+        ode.solver = "dopri5"
+        adaptive = ode(psi, tau)
+    # Same ODE, two integrators: they agree to the RK4 step's accuracy.
+    torch.testing.assert_close(adaptive, fixed, atol=2e-3, rtol=0)
+
+
+# ------------------------------------------------------------ latent grid
+@pytest.mark.parametrize(
+    ("obs_shape", "stride", "cells"),
+    [((2, 8, 8), 2, 16), ((3, 9, 17), 4, 15), ((10, 6), 1, 60)],
+    ids=["field", "odd-stride4", "HxW-stride1"],
+)
+def test_grid_layout_shapes(obs_shape, stride, cells):
+    rng = np.random.default_rng(0)
+    X = rng.random((6, 8, *obs_shape)).astype(np.float32)
+    params = {**TINY, "batch_size": 3, "latent_layout": "grid", "latent_stride": stride}
+    est = LatentDynamicsRegressor(**params).fit(X)
+    y, s = est.predict(X[:2, :4], times=[4.5, 7.0, 30.0], return_std=True)
+    assert y.shape == s.shape == (2, 3, *obs_shape)
+    assert np.isfinite(y).all() and (s > 0).all()
+    assert est.transform(X[:2]).shape == (2, TINY["latent_dim"] * cells)
+    for cls in (LatentODERegressor, LatentGRURegressor):
+        y = cls(**params).fit(X).predict(X[:2, :4], times=[4.5, 7.0])
+        assert y.shape == (2, 2, *obs_shape) and np.isfinite(y).all()
+
+
+def test_grid_cells_are_encoded_locally():
+    # Changing the context in one corner moves psi in nearby cells only.
+    rng = np.random.default_rng(0)
+    X = rng.random((6, 8, 1, 16, 16)).astype(np.float32)
+    params = {**TINY, "latent_layout": "grid", "latent_stride": 4, "n_layers": 1}
+    est = LatentDynamicsRegressor(**params).fit(X)
+    other = X[:1].copy()
+    other[..., :4, :4] += 1.0
+    diff = np.abs(est.transform(other) - est.transform(X[:1]))
+    diff = diff.reshape(TINY["latent_dim"], 4, 4).sum(0)
+    assert diff[0, 0] > 0 and diff[3, 3] == 0 and diff[:, 3].sum() == 0
+
+
+def test_grid_layout_errors():
+    X, t = sines()
+    with pytest.raises(ValueError, match="latent_layout='grid' needs image"):
+        LatentDynamicsRegressor(**TINY, latent_layout="grid").fit(X, times=t)
+    with pytest.raises(ValueError, match="latent_stride must be a power of two"):
+        LatentDynamicsRegressor(**TINY, latent_stride=3).fit(X, times=t)
+    with pytest.raises(ValueError, match="latent_layout"):
+        LatentDynamicsRegressor(**TINY, latent_layout="spatial").fit(X, times=t)
+
+
 def test_partial_fit_and_warm_start_continue_training(fitted):
     _, X, t = fitted
     est = LatentDynamicsRegressor(**TINY)
@@ -236,6 +313,28 @@ def test_learns_sinusoids_better_than_persistence():
     persistence = np.repeat(test[:, 5:6], 14, axis=1)
     baseline = normalized_mse(test[:, 6:], persistence)
     model = 1.0 - est.score(test)
+    assert model < 0.6 * baseline, (model, baseline)
+
+
+def test_grid_layout_learns_a_field_better_than_persistence():
+    d = make_reaction_diffusion(56, 16, grid_size=8, dt=0.2, random_state=0)
+    est = LatentDynamicsRegressor(
+        n_context=4,
+        latent_dim=8,
+        latent_layout="grid",
+        token_dim=16,
+        hidden_dim=32,
+        conv_channels=8,
+        n_layers=1,
+        max_epochs=40,
+        batch_size=8,
+        lr=3e-3,
+        random_state=0,
+    ).fit(d.X[:48], times=d.times[0])
+    test = d.X[48:]
+    persistence = np.repeat(test[:, 3:4], 12, axis=1)
+    baseline = normalized_mse(test[:, 4:], persistence)
+    model = 1.0 - est.score(test, times=d.times[0])
     assert model < 0.6 * baseline, (model, baseline)
 
 

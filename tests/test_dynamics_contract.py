@@ -16,7 +16,11 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import estimator_checks as ec
 
-from skdyncausal.dynamics import LatentDynamicsRegressor, LatentODERegressor
+from skdyncausal.dynamics import (
+    LatentDynamicsRegressor,
+    LatentGRURegressor,
+    LatentODERegressor,
+)
 
 TINY = dict(
     n_context=4,
@@ -66,7 +70,9 @@ DATA_FREE_CHECKS = [
 ]
 
 
-@pytest.mark.parametrize("Estimator", [LatentDynamicsRegressor, LatentODERegressor])
+@pytest.mark.parametrize(
+    "Estimator", [LatentDynamicsRegressor, LatentODERegressor, LatentGRURegressor]
+)
 @pytest.mark.parametrize("check", DATA_FREE_CHECKS, ids=lambda c: c.__name__)
 def test_data_free_sklearn_checks(Estimator, check):
     est = Estimator()

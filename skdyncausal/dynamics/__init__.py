@@ -2,10 +2,15 @@
 
 :class:`LatentDynamicsRegressor` encodes a short context window of a new instance
 into an instance encoding ψ and decodes frames at any real query times through a
-solver-free time map. :class:`LatentODERegressor` is the same estimator with a
-latent ODE, the baseline it is measured against.
+solver-free time map. :class:`LatentODERegressor` and :class:`LatentGRURegressor`
+are the same estimator with a latent ODE or a discrete-time GRU recurrence, the
+baselines it is measured against.
 """
 
-from ._estimator import LatentDynamicsRegressor, LatentODERegressor
+from ._estimator import (
+    LatentDynamicsRegressor,
+    LatentGRURegressor,
+    LatentODERegressor,
+)
 
-__all__ = ["LatentDynamicsRegressor", "LatentODERegressor"]
+__all__ = ["LatentDynamicsRegressor", "LatentGRURegressor", "LatentODERegressor"]

@@ -51,7 +51,20 @@ class LatentDynamicsRegressor(
     n_context : int, default=10
         Number of context frames encoded into ψ.
     latent_dim : int, default=16
-        Size of ψ and of the latent state z.
+        Size of ψ and of the latent state z; with ``latent_layout="grid"``,
+        their number of channels per grid cell.
+    latent_layout : {"global", "grid"}, default="global"
+        ``"global"``: ψ and z are vectors, for systems with a few degrees of
+        freedom however large the frames (a pendulum video). ``"grid"``
+        (images and fields only): ψ and z are maps of ``latent_dim`` channels
+        on a grid of cells ``latent_stride`` pixels apart, each cell encoded
+        from its own context tokens and evolved by a CNN time map, for
+        spatially extended systems whose state is a whole field (reaction–
+        diffusion, fluids), where a global vector cannot hold the initial
+        condition.
+    latent_stride : int, default=2
+        Pixels per latent-grid cell along each side, a power of two (only
+        used with ``latent_layout="grid"``).
     token_dim : int, default=64
         Width of the frame tokens in the attention encoder.
     hidden_dim : int, default=128
@@ -200,11 +213,14 @@ class LatentDynamicsRegressor(
     """
 
     _dynamics = "direct"
+    _ode_solver = "rk4"
 
     def __init__(
         self,
         n_context=10,
         latent_dim=16,
+        latent_layout="global",
+        latent_stride=2,
         token_dim=64,
         hidden_dim=128,
         conv_channels=16,
@@ -236,6 +252,8 @@ class LatentDynamicsRegressor(
     ):
         self.n_context = n_context
         self.latent_dim = latent_dim
+        self.latent_layout = latent_layout
+        self.latent_stride = latent_stride
         self.token_dim = token_dim
         self.hidden_dim = hidden_dim
         self.conv_channels = conv_channels
@@ -289,6 +307,14 @@ class LatentDynamicsRegressor(
         check.flag("curriculum")
         check.flag("warm_start")
         check.choice("extrapolation", ("roll", "raise"))
+        check.choice("latent_layout", ("global", "grid"))
+        check.integer("latent_stride", 1)
+        stride = self.latent_stride
+        if isinstance(stride, int) and stride > 0 and stride & (stride - 1):
+            check.check(
+                False,
+                f"latent_stride must be a power of two (1, 2, 4, ...); got {stride}",
+            )
         ok_heads = isinstance(self.n_heads, int) and isinstance(self.token_dim, int)
         if ok_heads and self.n_heads > 0 and self.token_dim % self.n_heads:
             check.check(
@@ -316,6 +342,13 @@ class LatentDynamicsRegressor(
                 f"n_context={self.n_context} must be smaller than the number of "
                 f"times in X ({n_times}): the frames after the context are the "
                 "training targets."
+            )
+        if self.latent_layout == "grid" and X.ndim == 3:
+            raise ValueError(
+                "latent_layout='grid' needs image or field frames, X of shape "
+                "(n_instances, n_times, H, W) or (n_instances, n_times, C, H, W); "
+                f"got vector observations, X of shape {X.shape}. Use "
+                "latent_layout='global' for vectors."
             )
         if times is None:
             times = np.arange(n_times, dtype=np.float64)
@@ -400,6 +433,9 @@ class LatentDynamicsRegressor(
             dropout=float(self.dropout),
             dynamics=self._dynamics,
             ode_step=1.0,
+            ode_solver=self._ode_solver,
+            latent_layout=self.latent_layout,
+            latent_stride=self.latent_stride,
         )
 
     def _datasets(self, Xs, t, rng):
@@ -906,3 +942,28 @@ class LatentODERegressor(LatentDynamicsRegressor):
 
     def _max_direct_span(self):
         return math.inf
+
+
+class LatentGRURegressor(LatentODERegressor):
+    """The same estimator with a discrete-time GRU recurrence for z(t).
+
+    Tokenizer, encoder, decoder, loss and training are those of
+    :class:`LatentDynamicsRegressor`; z advances one frame spacing per GRU step
+    from z(0) = r(tanh(g(ψ))) (a convolutional GRU with
+    ``latent_layout="grid"``), and a real query time takes the linear
+    interpolation of the two states around it. The recurrent baseline of the
+    benchmarks; query times past the trained window are stepped directly.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdyncausal.dynamics import LatentGRURegressor
+    >>> t = np.linspace(0, 6, 20)
+    >>> X = np.sin(t[None, :, None] + np.linspace(0, 3, 30)[:, None, None])
+    >>> est = LatentGRURegressor(n_context=5, token_dim=16, hidden_dim=32,
+    ...                          max_epochs=2, random_state=0).fit(X, times=t)
+    >>> est.predict(X[:3, :5], times=[6.5]).shape
+    (3, 1, 1)
+    """
+
+    _dynamics = "gru"

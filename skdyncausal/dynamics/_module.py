@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._latent_ode import ODEDynamics
+from ._latent_ode import GRUDynamics, ODEDynamics
+from ._layers import ChannelNorm
 
 __all__ = ["LatentDynamicsLoss", "LatentDynamicsModule", "PeriodicEncoding"]
 
@@ -120,6 +121,55 @@ class FrameDecoder(nn.Module):
         return self.net(h)[..., : self.height, : self.width]  # crop the padding
 
 
+class GridTokenizer(nn.Module):
+    """One token per frame and latent-grid cell: a CNN that downsamples by
+    ``stride`` (a power of two), so each cell summarises a stride × stride patch
+    and its surroundings."""
+
+    def __init__(self, *, n_channels, height, width, token_dim=64, conv=16, stride=2):
+        super().__init__()
+        self.pad_h, self.pad_w = -height % stride, -width % stride
+        self.grid = ((height + self.pad_h) // stride, (width + self.pad_w) // stride)
+        layers = [nn.Conv2d(n_channels, conv, 3, padding=1), nn.GELU()]
+        c = conv
+        for _ in range(int(math.log2(stride))):
+            layers += [nn.Conv2d(c, 2 * conv, 3, stride=2, padding=1), nn.GELU()]
+            c = 2 * conv
+        layers.append(nn.Conv2d(c, token_dim, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        # x (B, K, C, H, W) -> (B, S, K, D), S = h * w cells in row-major order
+        b, k = x.shape[:2]
+        x = F.pad(x.reshape(b * k, *x.shape[2:]), (0, self.pad_w, 0, self.pad_h))
+        h = self.net(x)  # (B*K, D, h, w)
+        return h.reshape(b, k, h.shape[1], -1).permute(0, 3, 1, 2)
+
+
+class GridDecoder(nn.Module):
+    """Latent grid (L channels on h × w cells, flattened) -> frame mean:
+    a convolution, ``log2(stride)`` transposed convolutions, a convolution."""
+
+    def __init__(
+        self, *, n_channels, height, width, latent_dim, conv=16, stride=2, grid
+    ):
+        super().__init__()
+        self.height, self.width = height, width
+        layers = [nn.Conv2d(latent_dim, 2 * conv, 3, padding=1), nn.GELU()]
+        c = 2 * conv
+        for _ in range(int(math.log2(stride))):
+            layers += [nn.ConvTranspose2d(c, conv, 4, stride=2, padding=1), nn.GELU()]
+            c = conv
+        layers.append(nn.Conv2d(c, n_channels, 3, padding=1))
+        self.net = nn.Sequential(*layers)
+        self.latent_dim, self.grid = latent_dim, tuple(grid)
+
+    def forward(self, z):
+        # z (N, L * h * w) -> (N, C, H, W)
+        h = z.reshape(-1, self.latent_dim, *self.grid)
+        return self.net(h)[..., : self.height, : self.width]
+
+
 class RelativeAttentionBlock(nn.Module):
     """Post-LayerNorm transformer block with multi-head attention whose values
     carry a learned encoding of the time difference Δt_ij between tokens."""
@@ -140,40 +190,64 @@ class RelativeAttentionBlock(nn.Module):
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x, rel, allowed):
-        # x (B, K, D), rel (B, K, K, D), allowed (B, K, K) bool
-        b, k, d = x.shape
+        # x (B, S, K, D): S sequences per instance (one, or one per latent-grid
+        # cell) that share the times; rel (B, K, K, D), allowed (B, K, K) bool
+        b, s, k, d = x.shape
         nh, dh = self.n_heads, d // self.n_heads
-        q, key, v = self.qkv(x).reshape(b, k, 3, nh, dh).permute(2, 0, 3, 1, 4)
-        scores = q @ key.transpose(-1, -2) / math.sqrt(dh)  # (B, H, K, K)
-        scores = scores.masked_fill(~allowed.unsqueeze(1), float("-inf"))
+        q, key, v = self.qkv(x).reshape(b, s, k, 3, nh, dh).permute(3, 0, 1, 4, 2, 5)
+        scores = q @ key.transpose(-1, -2) / math.sqrt(dh)  # (B, S, H, K, K)
+        scores = scores.masked_fill(~allowed[:, None, None], float("-inf"))
         attn = self.drop(torch.softmax(scores, dim=-1))
         rel_v = self.rel(rel).reshape(b, k, k, nh, dh)  # (B, K, K, H, dh)
-        out = attn @ v + torch.einsum("bhij,bijhd->bhid", attn, rel_v)  # (B,H,K,dh)
-        out = self.out(out.transpose(1, 2).reshape(b, k, d))
+        out = attn @ v + torch.einsum("bshij,bijhd->bshid", attn, rel_v)
+        out = self.out(out.transpose(2, 3).reshape(b, s, k, d))
         x = self.norm1(x + self.drop(out))
         return self.norm2(x + self.drop(self.ffn(x)))
 
 
-class DirectDynamics(nn.Module):
-    """Solver-free latent path z(τ) = F([ψ, PE(τ), osc(ψ, τ)]), any τ in one pass.
+class OscillatorBank(nn.Module):
+    """Instance-specific oscillators sin(ω_m(ψ) τ + φ_m(ψ)), m = 1..F.
 
-    Besides the fixed sinusoidal features PE(τ), ψ sets the frequency and phase of
-    a bank of instance-specific oscillators, sin(ω_m(ψ) τ + φ_m(ψ)). With fixed
-    frequencies alone, F would have to build an instance-dependent frequency (a
-    pendulum's period depends on its length and amplitude) out of a fixed basis,
-    which an MLP learns slowly; with them it only maps phases to states. Every
-    ω_m is capped at the encoding's highest frequency, so no feature oscillates
-    faster than the anti-aliasing limit.
+    ψ shifts the log-frequency and sets the phase of each of the encoding's
+    frequencies; every ω_m is capped at the encoding's highest frequency, so no
+    feature oscillates faster than the anti-aliasing limit. Starts as the plain
+    encoding (zero shift and phase).
     """
 
-    def __init__(self, *, latent_dim, hidden_dim, encoding, dropout):
+    def __init__(self, *, latent_dim, encoding):
         super().__init__()
         self.encoding = encoding
         n_modes = encoding.omega.numel()
-        n_time = 2 * n_modes
         self.modes = nn.Linear(latent_dim, 2 * n_modes)  # log-frequency shift, phase
         nn.init.zeros_(self.modes.weight)
         nn.init.zeros_(self.modes.bias)
+
+    def oscillators(self, psi, tau):
+        # psi (B, L), tau (B, Q) -> (B, Q, 2F)
+        shift, phase = self.modes(psi).chunk(2, dim=-1)  # (B, F) each
+        omega_max = self.encoding.omega.max()
+        omega = (self.encoding.omega * torch.exp(shift)).clamp(max=omega_max)
+        angle = tau.unsqueeze(-1) * omega.unsqueeze(1) + phase.unsqueeze(1)
+        return torch.cat([torch.sin(angle), torch.cos(angle)], dim=-1)
+
+    def time_features(self, psi, tau):
+        """[PE(τ), osc(ψ, τ)]: psi (B, L), tau (B, Q) -> (B, Q, 4F)."""
+        return torch.cat([self.encoding(tau), self.oscillators(psi, tau)], dim=-1)
+
+
+class DirectDynamics(OscillatorBank):
+    """Solver-free latent path z(τ) = F([ψ, PE(τ), osc(ψ, τ)]), any τ in one pass.
+
+    Besides the fixed sinusoidal features PE(τ), ψ sets the frequency and phase of
+    a bank of instance-specific oscillators (:class:`OscillatorBank`). With fixed
+    frequencies alone, F would have to build an instance-dependent frequency (a
+    pendulum's period depends on its length and amplitude) out of a fixed basis,
+    which an MLP learns slowly; with them it only maps phases to states.
+    """
+
+    def __init__(self, *, latent_dim, hidden_dim, encoding, dropout):
+        super().__init__(latent_dim=latent_dim, encoding=encoding)
+        n_time = 2 * encoding.omega.numel()
         self.net = nn.Sequential(
             nn.Linear(latent_dim + 2 * n_time, hidden_dim),
             nn.GELU(),
@@ -185,20 +259,52 @@ class DirectDynamics(nn.Module):
         # Unit-scale states, so the consistency penalty cannot shrink z to zero.
         self.norm = nn.LayerNorm(latent_dim, elementwise_affine=False)
 
-    def oscillators(self, psi, tau):
-        # psi (B, L), tau (B, Q) -> (B, Q, 2M)
-        shift, phase = self.modes(psi).chunk(2, dim=-1)  # (B, M) each
-        omega_max = self.encoding.omega.max()
-        omega = (self.encoding.omega * torch.exp(shift)).clamp(max=omega_max)
-        angle = tau.unsqueeze(-1) * omega.unsqueeze(1) + phase.unsqueeze(1)
-        return torch.cat([torch.sin(angle), torch.cos(angle)], dim=-1)
-
     def forward(self, psi, tau):
         # psi (B, L), tau (B, Q) -> (B, Q, L)
-        pe = self.encoding(tau)  # (B, Q, 2F)
-        osc = self.oscillators(psi, tau)  # (B, Q, 2F)
+        time = self.time_features(psi, tau)  # (B, Q, 4F)
         psi = psi.unsqueeze(1).expand(-1, tau.shape[1], -1)  # (B, Q, L)
-        return self.norm(self.net(torch.cat([psi, pe, osc], dim=-1)))
+        return self.norm(self.net(torch.cat([psi, time], dim=-1)))
+
+
+class GridDynamics(OscillatorBank):
+    """Solver-free time map on a latent grid, for spatially extended systems.
+
+    ψ is a map of ``latent_dim`` channels on h × w cells (flattened); the state
+    z(τ) is a map of the same shape, z(τ) = F(ψ, τ), where F is a residual CNN
+    whose layers are modulated (FiLM: a per-channel scale and shift) by the time
+    features [PE(τ), osc(ψ̄, τ)] and ψ̄ is ψ averaged over the cells. Convolutions
+    keep F local and translation-equivariant, like the PDEs such fields obey,
+    and the time-dependent channel mixing can express the local rotations and
+    decays of oscillating media. Any set of τ is still decoded in one pass.
+    """
+
+    def __init__(self, *, latent_dim, width, grid, encoding, dropout, n_blocks=3):
+        super().__init__(latent_dim=latent_dim, encoding=encoding)
+        self.latent_dim, self.grid = latent_dim, tuple(grid)
+        self.width, self.n_blocks = width, n_blocks
+        n_time = 4 * encoding.omega.numel()
+        self.inp = nn.Conv2d(latent_dim, width, 3, padding=1)
+        self.film = nn.Sequential(
+            nn.Linear(n_time, width), nn.GELU(), nn.Linear(width, 2 * width * n_blocks)
+        )
+        self.blocks = nn.ModuleList(
+            nn.Conv2d(width, width, 3, padding=1) for _ in range(n_blocks)
+        )
+        self.out = nn.Conv2d(width, latent_dim, 1)
+        self.drop = nn.Dropout(dropout)
+        self.norm = ChannelNorm()
+
+    def forward(self, psi, tau):
+        # psi (B, L * h * w), tau (B, Q) -> (B, Q, L * h * w)
+        b, q = tau.shape
+        m = psi.reshape(b, self.latent_dim, *self.grid)  # (B, L, h, w)
+        time = self.time_features(m.mean((2, 3)), tau)  # (B, Q, 4F)
+        film = self.film(time).reshape(b * q, self.n_blocks, 2, self.width, 1, 1)
+        x = self.inp(m)  # (B, W, h, w)
+        x = x.unsqueeze(1).expand(b, q, *x.shape[1:]).reshape(b * q, *x.shape[1:])
+        for i, conv in enumerate(self.blocks):
+            x = x + self.drop(conv(F.gelu(x * (1 + film[:, i, 0]) + film[:, i, 1])))
+        return self.norm(self.out(F.gelu(x))).reshape(b, q, -1)
 
 
 class LatentDynamicsModule(nn.Module):
@@ -224,10 +330,21 @@ class LatentDynamicsModule(nn.Module):
         Base width of the image tokenizer and decoder.
     dropout : float
         Dropout in attention, feed-forward and dynamics layers.
-    dynamics : {"direct", "ode"}
-        Solver-free time map, or a latent ODE integrated with fixed-step RK4.
+    dynamics : {"direct", "ode", "gru"}
+        Solver-free time map, a latent ODE, or a discrete-time GRU recurrence
+        (the baselines of :mod:`._latent_ode`).
     ode_step : float
-        RK4 step (frame steps) when ``dynamics="ode"``.
+        Step (frame steps) of the RK4 scheme or of the GRU.
+    ode_solver : str
+        ``"rk4"`` or a torchdiffeq method such as ``"dopri5"``.
+    latent_layout : {"global", "grid"}
+        ``"global"``: ψ and z are vectors of ``latent_dim``. ``"grid"`` (images
+        and fields only): they are maps of ``latent_dim`` channels on a grid of
+        cells ``latent_stride`` pixels apart, encoded cell by cell by the
+        temporal attention and evolved by a CNN (:class:`GridDynamics`), so the
+        latent can hold a whole initial field.
+    latent_stride : int
+        Pixels per latent-grid cell along each side (a power of two).
     """
 
     def __init__(
@@ -249,13 +366,31 @@ class LatentDynamicsModule(nn.Module):
         dropout=0.1,
         dynamics="direct",
         ode_step=0.5,
+        ode_solver="rk4",
+        latent_layout="global",
+        latent_stride=2,
     ):
         super().__init__()
         self.attention_window = float(attention_window)
         geometry = dict(n_channels=n_channels, height=height, width=width)
-        self.tokenizer = FrameTokenizer(
-            **geometry, token_dim=token_dim, hidden_dim=hidden_dim, conv=conv_channels
-        )
+        self.on_grid = latent_layout == "grid"
+        if self.on_grid:
+            if height <= 0:
+                raise ValueError("latent_layout='grid' needs image or field frames")
+            self.tokenizer = GridTokenizer(
+                **geometry,
+                token_dim=token_dim,
+                conv=conv_channels,
+                stride=latent_stride,
+            )
+            self.grid = self.tokenizer.grid
+        else:
+            self.tokenizer = FrameTokenizer(
+                **geometry,
+                token_dim=token_dim,
+                hidden_dim=hidden_dim,
+                conv=conv_channels,
+            )
         self.encoding = PeriodicEncoding(
             n_frequencies=n_frequencies, min_period=min_period, max_period=max_period
         )
@@ -277,9 +412,26 @@ class LatentDynamicsModule(nn.Module):
         self.frame_norm = nn.LayerNorm(latent_dim, elementwise_affine=False)
         self.psi_mean = nn.Linear(token_dim, latent_dim)
         self.psi_logvar = nn.Linear(token_dim, latent_dim)
+        grid = self.grid if self.on_grid else None
         if dynamics == "ode":
             self.dynamics = ODEDynamics(
-                latent_dim=latent_dim, hidden_dim=hidden_dim, step=ode_step
+                latent_dim=latent_dim,
+                hidden_dim=hidden_dim,
+                step=ode_step,
+                grid=grid,
+                solver=ode_solver,
+            )
+        elif dynamics == "gru":
+            self.dynamics = GRUDynamics(
+                latent_dim=latent_dim, hidden_dim=hidden_dim, step=ode_step, grid=grid
+            )
+        elif self.on_grid:
+            self.dynamics = GridDynamics(
+                latent_dim=latent_dim,
+                width=hidden_dim // 2,
+                grid=grid,
+                encoding=self.encoding,
+                dropout=dropout,
             )
         else:
             self.dynamics = DirectDynamics(
@@ -288,9 +440,21 @@ class LatentDynamicsModule(nn.Module):
                 encoding=self.encoding,
                 dropout=dropout,
             )
-        self.decoder = FrameDecoder(
-            **geometry, latent_dim=latent_dim, hidden_dim=hidden_dim, conv=conv_channels
-        )
+        if self.on_grid:
+            self.decoder = GridDecoder(
+                **geometry,
+                latent_dim=latent_dim,
+                conv=conv_channels,
+                stride=latent_stride,
+                grid=grid,
+            )
+        else:
+            self.decoder = FrameDecoder(
+                **geometry,
+                latent_dim=latent_dim,
+                hidden_dim=hidden_dim,
+                conv=conv_channels,
+            )
         # Learned observation noise, one log-variance per channel (or feature).
         self.obs_logvar = nn.Parameter(torch.zeros(n_channels))
         self._obs_view = (1, 1, n_channels) + ((1, 1) if height > 0 else ())
@@ -299,11 +463,14 @@ class LatentDynamicsModule(nn.Module):
         """Gaussian ψ from context frames.
 
         frames (B, K, *obs) with unobserved frames zero-filled, times (B, K)
-        relative to t0, mask (B, K) True where observed -> mean, logvar (B, L).
-        Each token gives N(μ_k, σ_k²); ψ is the mean of one draw per observed
-        token, so ψ ~ N(mean_k μ_k, Σ_k σ_k² / n²) (n observed tokens).
+        relative to t0, mask (B, K) True where observed -> mean, logvar (B, L),
+        or (B, L * h * w) on a latent grid, where each cell is encoded from its
+        own sequence of tokens. Each token gives N(μ_k, σ_k²); ψ is the mean of
+        one draw per observed token, so ψ ~ N(mean_k μ_k, Σ_k σ_k² / n²) (n
+        observed tokens).
         """
-        x = self.tokenizer(frames) + self.abs_time(self.encoding(times))  # (B,K,D)
+        x = self._tokens(frames)  # (B, S, K, D), S = 1 or the grid cells
+        x = x + self.abs_time(self.encoding(times)).unsqueeze(1)
         dt = times.unsqueeze(2) - times.unsqueeze(1)  # (B, K, K)
         rel = self.rel_time(self.encoding(dt))  # (B, K, K, D)
         eye = torch.eye(times.shape[1], dtype=torch.bool, device=times.device)
@@ -312,12 +479,21 @@ class LatentDynamicsModule(nn.Module):
         local = allowed & ((dt.abs() < self.attention_window) | eye)
         for i, block in enumerate(self.blocks):
             x = block(x, rel, local if i == 0 else allowed)
-        w = mask.to(x.dtype).unsqueeze(-1)  # (B, K, 1)
-        n = w.sum(1).clamp(min=1.0)  # (B, 1)
-        mean = (self.psi_mean(x) * w).sum(1) / n  # (B, L)
-        var = (self.psi_logvar(x).clamp(_LOGVAR_MIN, _LOGVAR_MAX).exp() * w).sum(1)
-        logvar = torch.log(var / n**2 + 1e-12)  # (B, L)
-        return mean, logvar
+        w = mask.to(x.dtype)[:, None, :, None]  # (B, 1, K, 1)
+        n = w.sum(2).clamp(min=1.0)  # (B, 1, 1)
+        mean = (self.psi_mean(x) * w).sum(2) / n  # (B, S, L)
+        var = (self.psi_logvar(x).clamp(_LOGVAR_MIN, _LOGVAR_MAX).exp() * w).sum(2)
+        logvar = torch.log(var / n**2 + 1e-12)  # (B, S, L)
+        return self._flat(mean), self._flat(logvar)
+
+    def _tokens(self, frames):
+        # frames (B, K, *obs) -> (B, S, K, D)
+        x = self.tokenizer(frames)
+        return x if self.on_grid else x.unsqueeze(1)
+
+    def _flat(self, v):
+        # (B, S, L) per cell -> (B, L) or (B, L * S), channel-major like a map
+        return v.transpose(1, 2).flatten(1) if self.on_grid else v.squeeze(1)
 
     def latent(self, psi, tau):
         """Latent path: psi (B, L), tau (B, Q) -> z (B, Q, L)."""
@@ -335,8 +511,9 @@ class LatentDynamicsModule(nn.Module):
         return lv.reshape(self._obs_view)
 
     def frame_states(self, frames):
-        """Per-frame latent states: frames (B, Q, *obs) -> (B, Q, L)."""
-        return self.frame_norm(self.frame_latent(self.tokenizer(frames)))
+        """Per-frame latent states: frames (B, Q, *obs) -> (B, Q, L[ * h * w])."""
+        e = self.frame_norm(self.frame_latent(self._tokens(frames)))  # (B, S, Q, L)
+        return e.permute(0, 2, 3, 1).flatten(2)  # (B, Q, L * S)
 
     def forward(
         self,
