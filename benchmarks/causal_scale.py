@@ -19,7 +19,22 @@ polluted by other runs. The reported time is the wall time of the scoring
 call alone (fit + predict), without interpreter start-up, imports and data
 loading; the per-run budget (``--budget``) covers the whole subprocess, which
 is killed when it runs out and reported as "did not finish within N s".
-Once a method fails to finish at some p it is not run at larger p.
+Once a method fails to finish at some p it is not run at larger p. A peer
+is also not started at p when its time at the previous p, scaled by
+``(p / p_prev) ** 2``, already exceeds the budget, provided that previous
+time was at least :data:`EXTRAPOLATE_FROM_S` seconds: each peer does at
+least a fixed amount of work per pair of variables in every run (PC tests
+every pair, GES scores every edge insertion, DirectLiNGAM compares every
+pair at each of its p steps, DAGMA multiplies p x p matrices at every
+step), so once fixed start-up costs are negligible the scaled time is a
+lower bound. Ours is never skipped this way: its training is capped at
+``max_train_pairs`` pairs, so its time grows more slowly than the pairs.
+``--no-extrapolate`` runs every method until the budget kills it.
+
+Each run is limited to ``--threads`` threads (default 1: the OMP/MKL/OpenBLAS
+thread variables of the worker process; ours also keeps its default
+``torch_threads=1``), so that every method gets the same share of the
+machine. Times are also given as ratios to ``ours`` at the same p.
 
 Accuracy (AUROC, AUPRC, orientation accuracy) is measured on the unlabelled
 pairs only (``mask = np.isnan(prior)``).
@@ -62,6 +77,12 @@ OURS = "ours"
 PARTIAL_CORR = "PartialCorr"
 PEER_NAMES = ("PC", "GES", "DirectLiNGAM", "DAGMA")
 ALL_METHODS = (OURS, PARTIAL_CORR, *PEER_NAMES)
+#: Methods that may be skipped by extrapolation (see the module docstring),
+#: and the shortest previous time to extrapolate from.
+EXTRAPOLATED = PEER_NAMES
+EXTRAPOLATE_FROM_S = 30.0
+#: Thread-count variables of the BLAS/OpenMP runtimes, set per worker process.
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 # ---------------------------------------------------------------------------
@@ -146,7 +167,14 @@ def _worker(args):
             return
         data = np.load(args.data)
         X, prior, interventions = data["X"], data["prior"], data["interventions"]
+        if args.worker in PEER_NAMES:
+            import peers
+
+            result["prior_note"] = peers.prior_adjustment(args.worker, prior)
         result["base_rss_mib"] = _peak_rss_mib()
+        # When the scoring call starts (wall clock), for the parent to bound
+        # the time of a call that it kills at the budget.
+        out.with_suffix(".start").write_text(repr(time.time()))
         start = time.perf_counter()
         try:
             scores = score(X, prior, interventions)
@@ -201,10 +229,14 @@ def _run_one(method, data_path, result_path, args):
     if args.max_epochs is not None:
         cmd += ["--max-epochs", str(args.max_epochs)]
     env = dict(os.environ)
+    if args.threads is not None:
+        for name in THREAD_VARS:
+            env[name] = str(args.threads)
     env["PYTHONPATH"] = os.pathsep.join(
         [str(ROOT), *filter(None, [env.get("PYTHONPATH")])]
     )
     start = time.perf_counter()
+    start_stamp = Path(result_path).with_suffix(".start")
     proc = subprocess.Popen(
         cmd,
         env=env,
@@ -216,13 +248,18 @@ def _run_one(method, data_path, result_path, args):
     try:
         log, _ = proc.communicate(timeout=args.budget)
     except subprocess.TimeoutExpired:
+        killed = time.time()
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        return {
+        record = {
             "method": method,
             "status": "timeout",
             "message": f"did not finish within {args.budget:g} s",
         }
+        if start_stamp.exists():
+            # The scoring call ran at least this long before it was killed.
+            record["time_lower_bound_s"] = killed - float(start_stamp.read_text())
+        return record
     wall = time.perf_counter() - start
     if not Path(result_path).exists():
         tail = " | ".join(log.strip().splitlines()[-3:])
@@ -332,7 +369,11 @@ def _plot(rows, methods, budget, path):
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     for k, method in enumerate(methods):
         done = [r for r in rows if r["method"] == method and r["status"] == "ok"]
-        late = [r for r in rows if r["method"] == method and r["status"] == "timeout"]
+        late = [
+            r
+            for r in rows
+            if r["method"] == method and r.get("time_lower_bound_s") is not None
+        ]
         if not done and not late:
             continue
         color = f"C{k}"
@@ -350,8 +391,8 @@ def _plot(rows, methods, budget, path):
         if late:
             ax.plot(
                 [r["n_pairs"] for r in late],
-                [budget] * len(late),
-                "v",
+                [r["time_lower_bound_s"] for r in late],
+                "^",
                 color=color,
                 mfc="none",
                 ms=9,
@@ -363,12 +404,43 @@ def _plot(rows, methods, budget, path):
     ax.set_yscale("log")
     ax.set_xlabel("number of ordered pairs p (p − 1)")
     ax.set_ylabel("wall time of fit + predict (s)")
-    ax.set_title("Scaling: time vs pairs (hollow ▽ = did not finish)")
+    ax.set_title(
+        "Scaling: time vs pairs (hollow △ = lower bound, not finished)", fontsize=10
+    )
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def _summary(rows, methods):
+    """Method x p table: 'time s (ratio to ours), AUPRC', or why not."""
+    ps = sorted({r["p"] for r in rows})
+    lines = [
+        "| method | " + " | ".join(f"p = {p}" for p in ps) + " |",
+        "|---|" + "---|" * len(ps),
+    ]
+    for method in methods:
+        cells = []
+        for p in ps:
+            r = next((r for r in rows if r["method"] == method and r["p"] == p), None)
+            if r is None:
+                cells.append("")
+            elif r["status"] == "ok":
+                ratio = r.get("time_ratio_vs_ours")
+                ratio = "" if ratio is None else f" ({ratio:.2g}x)"
+                cells.append(f"{r['time_s']:.1f} s{ratio}, {_fmt(r['auprc'], '.3f')}")
+            elif r.get("time_lower_bound_s") is not None:
+                sign = ">" if r["status"] == "timeout" else "≥"
+                what = "killed" if r["status"] == "timeout" else "not started"
+                ratio = r.get("ratio_lower_bound_vs_ours")
+                ratio = "" if ratio is None else f" ({sign} {ratio:.2g}x)"
+                cells.append(f"{what}: {sign} {r['time_lower_bound_s']:.0f} s{ratio}")
+            else:
+                cells.append(r["status"])
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _write_outputs(rows, args, command, machine, out_dir):
@@ -381,12 +453,15 @@ def _write_outputs(rows, args, command, machine, out_dir):
         "status",
         "time_s",
         "time_ratio_vs_ours",
+        "time_lower_bound_s",
+        "ratio_lower_bound_vs_ours",
         "peak_rss_mib",
         "base_rss_mib",
         "auroc",
         "auprc",
         "orientation",
         "message",
+        "prior_note",
     ]
     with open(out_dir / "causal_scale.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
@@ -435,15 +510,42 @@ def _write_outputs(rows, args, command, machine, out_dir):
         "(causal-learn, Fisher-z, alpha 0.05, prior as required/forbidden "
         "edges; CPDAG scored 1 directed / 0.5 undirected / 0 absent), GES "
         "(causal-learn, BIC; takes no prior; same CPDAG scoring), DirectLiNGAM "
-        "(prior 1s as known paths; scores |B|), DAGMA (linear, lambda1 0.02, "
-        "prior as excluded/included edges; scores |W|).",
+        "(prior 1s as known paths, order constraints on cycles dropped; scores "
+        "|B|), DAGMA (linear, lambda1 0.02, prior as excluded/included edges; "
+        "scores |W|). A reduced prior is noted in the status column.",
+        "- All methods in this one run, one after another on the same data set "
+        "per p, each in its own fresh process. Threads: "
+        + (
+            f"{args.threads} per run ({', '.join(THREAD_VARS)} = {args.threads} "
+            "in the worker; ours with its default `torch_threads=1`)."
+            if args.threads is not None
+            else "as set in the environment; ours with its default `torch_threads=1`."
+        ),
         "- Time: wall time of the scoring call only. Peak RSS: `VmHWM` of "
         "the run's own fresh process (includes the interpreter, imports and "
-        "data, shown as 'base' = peak before the call). Each run had a "
-        f"budget of {args.budget:g} s for its whole process; a run over budget "
-        "was killed, and the method was not run at larger p.",
+        "data, shown as 'base' = peak before the call).",
+        f"- Budget: {args.budget:g} s per run, for its whole process. A run over "
+        "budget was killed (its time is shown as '> t', the time its scoring "
+        "call had run), and the method was not run at larger p. "
+        + (
+            "No method was started without an expected finish (--no-extrapolate)."
+            if args.no_extrapolate
+            else "A peer was not started at p when its time at the previous p "
+            f"(if at least {EXTRAPOLATE_FROM_S:g} s) times (p / p_prev)² already "
+            "exceeded the budget (shown as '≥ t'): each peer does at least a "
+            "fixed amount of work per pair in every run (PC tests every pair, GES "
+            "scores every edge insertion, DirectLiNGAM compares every pair at "
+            "each of its p steps, DAGMA multiplies p x p matrices at every step), "
+            "so this is a lower bound on its time. Ours is always run (its "
+            "training is capped at max_train_pairs pairs)."
+        ),
         "- Time ratio: time of the method / time of ours at the same p "
-        "(> 1 means slower than ours).",
+        "(> 1 means slower than ours); '>' and '≥' are the lower bounds above "
+        "divided by ours.",
+        "",
+        "## Summary: time (ratio to ours) and AUPRC",
+        "",
+        *_summary(rows, methods),
         "",
         "## Results",
         "",
@@ -453,17 +555,44 @@ def _write_outputs(rows, args, command, machine, out_dir):
     ]
     for r in rows:
         status = r["status"] if r["status"] == "ok" else r.get("message", r["status"])
-        if r["status"] == "not run":
-            status = r["message"]
+        if r.get("prior_note"):
+            status += f" ({r['prior_note']})"
+        time_cell = _fmt(r.get("time_s"), ".2f")
+        ratio_cell = _fmt(r.get("time_ratio_vs_ours"), ".2f")
+        bound = r.get("time_lower_bound_s")
+        if r["status"] != "ok" and bound is not None:
+            sign = ">" if r["status"] == "timeout" else "≥"
+            time_cell = f"{sign} {bound:.0f}"
+            if r.get("ratio_lower_bound_vs_ours") is not None:
+                ratio_cell = f"{sign} {r['ratio_lower_bound_vs_ours']:.1f}"
         lines.append(
             f"| {r['method']} | {r['p']} | {r['n_pairs']} | {status} | "
-            f"{_fmt(r.get('time_s'), '.2f')} | "
-            f"{_fmt(r.get('time_ratio_vs_ours'), '.2f')} | "
+            f"{time_cell} | {ratio_cell} | "
             f"{_fmt(r.get('peak_rss_mib'), '.0f')} | "
             f"{_fmt(r.get('base_rss_mib'), '.0f')} | "
             f"{_fmt(r.get('auroc'), '.3f')} | {_fmt(r.get('auprc'), '.3f')} | "
             f"{_fmt(r.get('orientation'), '.3f')} |"
         )
+    lines += ["", "## Not finished", ""]
+    unfinished = []
+    for method in methods:
+        first = next(
+            (
+                r
+                for r in rows
+                if r["method"] == method and r["status"] not in ("ok", "not run")
+            ),
+            None,
+        )
+        if first is not None:
+            mine = [r for r in rows if r["method"] == method]
+            done = [str(r["p"]) for r in mine if r["status"] == "ok"]
+            unfinished.append(
+                f"- {method}: finished at p = {', '.join(done) or 'none'}; "
+                f"at p = {first['p']}: {first.get('message', first['status'])}; "
+                "not run at larger p."
+            )
+    lines += unfinished or ["- every method finished at every p."]
     lines += ["", "## Scaling", "", "![time vs pairs](causal_scale.png)", ""]
     for method in methods:
         slope = _slope(rows, method)
@@ -487,7 +616,7 @@ def _parse(argv=None):
     )
     parser.add_argument("--n-samples", type=int, default=500)
     parser.add_argument(
-        "--budget", type=float, default=600.0, help="seconds per (method, p) run"
+        "--budget", type=float, default=900.0, help="seconds per (method, p) run"
     )
     parser.add_argument(
         "--methods",
@@ -503,12 +632,28 @@ def _parse(argv=None):
         default=None,
         help="max_epochs of CausalStructureEstimator (default: its own default)",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per run (OMP/MKL/OpenBLAS variables of the worker; "
+        "0 leaves them as they are)",
+    )
+    parser.add_argument(
+        "--no-extrapolate",
+        action="store_true",
+        help="run a method even when its previous time x (p / p_prev)^2 exceeds "
+        "the budget",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.threads is not None and args.threads <= 0:
+        args.threads = None
+    return args
 
 
 def main(argv=None):
@@ -521,9 +666,12 @@ def main(argv=None):
         shlex.quote(a) for a in [os.path.relpath(__file__, ROOT), *sys.argv[1:]]
     )
     machine = _machine()
-    print(f"{command}\nmethods {args.methods}, p {p_values}, budget {args.budget:g} s")
+    print(
+        f"{command}\nmethods {args.methods}, p {p_values}, budget {args.budget:g} s, "
+        f"threads {args.threads or 'as set'}"
+    )
     sys.path.insert(0, str(ROOT))
-    rows, stopped = [], {}
+    rows, stopped, last_ok = [], {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         for p in p_values:
             data_path = Path(tmp) / f"data_p{p}.npz"
@@ -543,11 +691,36 @@ def main(argv=None):
                         flush=True,
                     )
                     continue
+                if (
+                    method in last_ok
+                    and method in EXTRAPOLATED
+                    and not args.no_extrapolate
+                ):
+                    p0, t0 = last_ok[method]
+                    expected = t0 * (p / p0) ** 2
+                    if t0 >= EXTRAPOLATE_FROM_S and expected > args.budget:
+                        message = (
+                            f"not started: ≥ {expected:.0f} s expected "
+                            f"({t0:.0f} s at p={p0} x ({p}/{p0})²), over the "
+                            f"{args.budget:g} s budget"
+                        )
+                        rows.append(
+                            {
+                                **base,
+                                "status": "extrapolated",
+                                "message": message,
+                                "time_lower_bound_s": expected,
+                            }
+                        )
+                        stopped[method] = f"not started at p={p} (see there)"
+                        print(f"  p={p:5d} {method:<15} {message}", flush=True)
+                        continue
                 result_path = (
                     Path(tmp) / f"{method.strip('|').replace(' ', '_')}_{p}.json"
                 )
                 record = {**base, **_run_one(method, data_path, result_path, args)}
                 if record["status"] == "ok":
+                    last_ok[method] = (p, record["time_s"])
                     scores = np.load(result_path.with_suffix(".npy"))
                     record.update(_metrics(adjacency, scores, mask))
                     print(
@@ -574,8 +747,14 @@ def main(argv=None):
                 None,
             )
             for r in rows:
-                if r["p"] == p and r["status"] == "ok" and ours is not None:
+                if r["p"] != p or ours is None:
+                    continue
+                if r["status"] == "ok":
                     r["time_ratio_vs_ours"] = r["time_s"] / ours["time_s"]
+                elif r.get("time_lower_bound_s") is not None:
+                    r["ratio_lower_bound_vs_ours"] = (
+                        r["time_lower_bound_s"] / ours["time_s"]
+                    )
             # Write after every p so that a long run leaves partial results.
             _write_outputs(rows, args, command, machine, args.out)
     print(f"wrote {args.out / 'causal_scale.md'}, .csv and .png")
