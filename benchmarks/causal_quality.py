@@ -43,7 +43,7 @@ chosen on seeds >= 100 (``--seed-start 100``), never on the reported seeds.
 Usage::
 
     python benchmarks/causal_quality.py --quick   # < 10 min on 2 cores (2 jobs)
-    python benchmarks/causal_quality.py           # full grid, 5 seeds (~20 min, 2 jobs)
+    python benchmarks/causal_quality.py --jobs 1  # full grid, 5 seeds (~35 min)
     python benchmarks/causal_quality.py --jobs 2  # runs in 2 processes
     python benchmarks/causal_quality.py --quick --no-peers  # ours + baselines
 
@@ -54,6 +54,7 @@ change the folder).
 import argparse
 import multiprocessing
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -77,9 +78,12 @@ from skdyncausal.metrics import (
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
+import causal_scale  # benchmarks/causal_scale.py: machine and version report
 import peers  # benchmarks/peers.py, next to this script
 
 ARCHITECTURES = ("full", "no_image", "image", "graph")
+#: Thread-count variables reported in the table header.
+THREADS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 #: Seconds per peer call (child process start-up included).
 PEER_BUDGET = 60.0
 PEER_SCORING = (
@@ -502,15 +506,11 @@ def main(argv=None):
     agg = summarise(frame, ["setting"])
     agg_p = summarise(proto, ["truth"])
     mode = "quick" if args.quick else "full"
-    flag = " --quick" if args.quick else ""
-    if args.seed_start:
-        flag += f" --seed-start {args.seed_start}"
-    if args.jobs != (2 if args.quick else 1):
-        flag += f" --jobs {args.jobs}"
-    if args.no_peers:
-        flag += " --no-peers"
-    elif args.peer_budget != PEER_BUDGET:
-        flag += f" --peer-budget {args.peer_budget:g}"
+    # The command exactly as given, relative to the repository root.
+    script = os.path.relpath(Path(__file__).resolve(), Path(__file__).parents[1])
+    command = shlex.join(["python", script, *(sys.argv[1:] if argv is None else argv)])
+    machine = causal_scale._machine()
+    threads = ", ".join(f"{name}={os.environ.get(name, 'unset')}" for name in THREADS)
     if args.no_peers:
         peer_text = "Peers: left out (`--no-peers`)."
     else:
@@ -529,13 +529,18 @@ def main(argv=None):
     text = [
         "# CausalStructureEstimator: learning quality",
         "",
-        f"Command: `python benchmarks/causal_quality.py{flag}` "
+        f"Command: `{command}` "
         f"({mode}: {len(names)} settings x {seeds} seeds "
         f"{seed_list[0]}-{seed_list[-1]}, p={args.p}, n={args.n} "
         f"observational rows, prior fraction {args.fraction}, "
         f"max_epochs={args.epochs}; "
         f"{time.perf_counter() - start:.0f} s on {os.cpu_count()} cores, "
         f"{args.jobs} worker process(es), one torch thread each).",
+        "",
+        f"Machine: {machine.pop('CPU')}, {machine.pop('RAM')} RAM, "
+        f"{machine.pop('OS')}; {threads}. Versions: "
+        + ", ".join(f"{k} {v}" for k, v in machine.items())
+        + ".",
         "",
         "Base setting: linear mechanisms, Gaussian noise, snr 1, ER graph with "
         "expected degree 2, p/3 variables knocked out (10 rows each), direct labels. "
