@@ -37,7 +37,7 @@ latent ODE (RK4).
 
 Usage::
 
-    python benchmarks/dynamics_quality.py --quick      # 1 seed, about 4 min on 2 cores
+    python benchmarks/dynamics_quality.py --quick      # 1 seed, about 3 min on 2 cores
     python benchmarks/dynamics_quality.py              # 3 seeds, about 40 min
     python benchmarks/dynamics_quality.py --full --device cuda   # ~400 instances
 
@@ -96,11 +96,11 @@ PRESETS = {
     # per system: (n_train, n_test, n_times, epochs)
     "quick": dict(
         seeds=1,
-        pendulum=(120, 30, 50, 30),
-        lv=(120, 30, 40, 30),
-        rd=(60, 20, 30, 15),
+        pendulum=(100, 25, 40, 25),
+        lv=(100, 25, 40, 25),
+        rd=(48, 16, 30, 12),
         transfer_pool=100,
-        transfer_epochs=15,
+        transfer_epochs=10,
     ),
     "standard": dict(
         seeds=3,
