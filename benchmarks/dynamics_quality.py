@@ -355,7 +355,7 @@ def summary_table(quality):
             "model": model,
             "nMSE on grid": mean_sd(g.nmse_on_grid),
             "nMSE between frames": mean_sd(g.nmse_between_frames),
-            "between / on": (g.nmse_between_frames / g.nmse_on_grid).mean(),
+            "between / on": f"{(g.nmse_between_frames / g.nmse_on_grid).mean():.3f}",
         }
         if g.s_per_epoch.notna().all():
             for col, label in (
@@ -431,7 +431,9 @@ def write(out, cfg, rows, curves, probes, transfer, t_start, args, final=False):
         "",
         "## Forecast nMSE (lower is better) and cost",
         "",
-        summary.to_markdown(index=False, floatfmt=".3f") if len(summary) else "",
+        summary.fillna("").to_markdown(index=False, disable_numparse=True)
+        if len(summary)
+        else "",
         "",
         "nMSE over the horizon: `dynamics_quality_curves.png` "
         "(data in `dynamics_quality_curves.csv`); per-seed rows in "

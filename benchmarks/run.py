@@ -8,13 +8,17 @@ benchmark fails (the remaining ones still run).
 
 Usage::
 
-    python benchmarks/run.py --quick            # quick modes (minutes each)
-    python benchmarks/run.py --full             # full modes (hours)
+    python benchmarks/run.py --quick            # quick modes, under 10 min on 2 cores
+    python benchmarks/run.py --full             # the committed tables (hours)
     python benchmarks/run.py --quick --dry-run  # print the commands only
 
-With ``--quick``, ``causal_scale.py`` runs only ``ours`` and ``PartialCorr`` at
-p in {100, 300} and writes to ``results/causal_scale_quick/`` (the committed
-tables are not overwritten); the peers are compared on equal data in
+The full mode reruns the committed tables: ``dynamics_quality.py`` with 3 seeds
+(about 50 min on 2 cores), ``causal_quality.py`` on the full grid with the
+peers and ``causal_scale.py`` for p up to 2,000 (each about an hour).
+
+With ``--quick`` every script writes to ``results/quick/`` (the committed
+tables are not overwritten), and ``causal_scale.py`` runs only ``ours`` and
+``PartialCorr`` at p in {100, 300}; the peers are compared on equal data in
 ``causal_quality.py``.
 """
 
@@ -26,9 +30,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
+QUICK_OUT = str(HERE / "results" / "quick")
 QUICK = (
-    ["dynamics_quality.py", "--quick"],
-    ["causal_quality.py", "--quick"],
+    ["dynamics_quality.py", "--quick", "--out", QUICK_OUT],
+    ["causal_quality.py", "--quick", "--out", QUICK_OUT],
     [
         "causal_scale.py",
         "--quick",
@@ -36,7 +41,7 @@ QUICK = (
         "ours",
         "PartialCorr",
         "--out",
-        str(HERE / "results" / "causal_scale_quick"),
+        QUICK_OUT,
     ],
 )
 FULL = (
