@@ -37,9 +37,9 @@ latent ODE (RK4).
 
 Usage::
 
-    python benchmarks/dynamics_quality.py --quick      # 1 seed, about 3 min on 2 cores
-    python benchmarks/dynamics_quality.py              # 3 seeds, about 40 min
-    python benchmarks/dynamics_quality.py --full --device cuda   # ~400 instances
+    python benchmarks/dynamics_quality.py --quick      # 1 seed, about 4 min on 2 cores
+    python benchmarks/dynamics_quality.py              # 3 seeds, about 55 min
+    python benchmarks/dynamics_quality.py --full --device cuda   # ~400 instances, GPU
 
 Writes ``dynamics_quality.md``, ``.csv`` files and ``dynamics_quality_curves.png``
 into ``--out`` (default ``benchmarks/results``).

@@ -846,6 +846,9 @@ class LatentDynamicsRegressor(
         Returns
         -------
         psi : ndarray of shape (n_instances, latent_dim), float64
+            With ``latent_layout="grid"``, shape (n_instances, latent_dim *
+            n_cells): the map of ``latent_dim`` channels on the latent grid,
+            flattened channel-major.
         """
         Xs, t, observed = self._context(X, context_times)
         mean = torch.cat(

@@ -12,9 +12,14 @@ import math
 import torch
 from torch import nn
 
-from ._layers import ChannelNorm, OnGrid
+from ._layers import ChannelNorm, OnGrid, to_map
 
-__all__ = ["ConvGRUCell", "GRUDynamics", "ODEDynamics", "rk4_step"]
+__all__ = ["ConvGRUCell", "GRUDynamics", "ODEDynamics", "rk4_step", "take_states"]
+
+
+def take_states(path, idx):
+    """States of a path (B, G, L) at step indices idx (B, Q) -> (B, Q, L)."""
+    return torch.gather(path, 1, idx.unsqueeze(-1).expand(-1, -1, path.shape[-1]))
 
 
 def rk4_step(f, z, dt):
@@ -93,9 +98,7 @@ class ODEDynamics(nn.Module):
             states.append(z)
         grid = torch.stack(states, dim=1)  # (B, G, L)
         idx = torch.clamp(torch.floor(tau / h).long(), 0, grid.shape[1] - 1)  # (B, Q)
-        start = torch.gather(
-            grid, 1, idx.unsqueeze(-1).expand(-1, -1, grid.shape[-1])
-        )  # (B, Q, L)
+        start = take_states(grid, idx)  # (B, Q, L)
         dt = (tau - idx.to(tau.dtype) * h).unsqueeze(-1)  # (B, Q, 1)
         return self.norm(rk4_step(self.field, start, dt))
 
@@ -163,7 +166,7 @@ class GRUDynamics(nn.Module):
     def forward(self, psi, tau):
         # psi (B, L[*h*w]), tau (B, Q) -> (B, Q, L[*h*w])
         if self.grid is not None:
-            psi = psi.reshape(psi.shape[0], self.latent_dim, *self.grid)
+            psi = to_map(psi, self.latent_dim, self.grid)
         hidden = torch.tanh(self.initial(psi))
         z = self.norm(self.readout(hidden))
         states = [z.flatten(1)]
@@ -176,7 +179,4 @@ class GRUDynamics(nn.Module):
         pos = (tau / self.step).clamp(0, path.shape[1] - 1)
         lo = torch.floor(pos).long().clamp(max=path.shape[1] - 2)  # (B, Q)
         frac = (pos - lo.to(pos.dtype)).unsqueeze(-1)
-        idx = lo.unsqueeze(-1).expand(-1, -1, path.shape[-1])
-        below = torch.gather(path, 1, idx)
-        above = torch.gather(path, 1, idx + 1)
-        return (1 - frac) * below + frac * above
+        return (1 - frac) * take_states(path, lo) + frac * take_states(path, lo + 1)

@@ -3,7 +3,12 @@
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["ChannelNorm", "OnGrid"]
+__all__ = ["ChannelNorm", "OnGrid", "to_map"]
+
+
+def to_map(z, channels, grid):
+    """Flat latent vectors (N, C * h * w) -> maps (N, C, h, w), channel-major."""
+    return z.reshape(-1, channels, *grid)
 
 
 class ChannelNorm(nn.Module):
@@ -25,5 +30,5 @@ class OnGrid(nn.Module):
 
     def forward(self, z):
         lead = z.shape[:-1]
-        out = self.net(z.reshape(-1, self.channels, *self.grid))
+        out = self.net(to_map(z, self.channels, self.grid))
         return out.reshape(*lead, -1)

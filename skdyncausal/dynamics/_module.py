@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._latent_ode import GRUDynamics, ODEDynamics
-from ._layers import ChannelNorm
+from ._layers import ChannelNorm, to_map
 
 __all__ = ["LatentDynamicsLoss", "LatentDynamicsModule", "PeriodicEncoding"]
 
@@ -166,7 +166,7 @@ class GridDecoder(nn.Module):
 
     def forward(self, z):
         # z (N, L * h * w) -> (N, C, H, W)
-        h = z.reshape(-1, self.latent_dim, *self.grid)
+        h = to_map(z, self.latent_dim, self.grid)
         return self.net(h)[..., : self.height, : self.width]
 
 
@@ -297,7 +297,7 @@ class GridDynamics(OscillatorBank):
     def forward(self, psi, tau):
         # psi (B, L * h * w), tau (B, Q) -> (B, Q, L * h * w)
         b, q = tau.shape
-        m = psi.reshape(b, self.latent_dim, *self.grid)  # (B, L, h, w)
+        m = to_map(psi, self.latent_dim, self.grid)  # (B, L, h, w)
         time = self.time_features(m.mean((2, 3)), tau)  # (B, Q, 4F)
         film = self.film(time).reshape(b * q, self.n_blocks, 2, self.width, 1, 1)
         x = self.inp(m)  # (B, W, h, w)
