@@ -5,7 +5,7 @@ net that an estimator composes (never inherits).
 """
 
 import contextlib
-import numbers
+import copy
 import warnings
 
 import numpy as np
@@ -15,8 +15,15 @@ from skorch.callbacks import EarlyStopping, GradientNormClipping
 from skorch.helper import predefined_split
 
 from ._skorch import _TrainingNet
+from ._validation import ParamCheck
 
-__all__ = ["TorchEstimatorMixin", "resolve_device", "seed_from", "torch_rng"]
+__all__ = [
+    "TorchEstimatorMixin",
+    "resolve_device",
+    "resolve_optimizer",
+    "seed_from",
+    "torch_rng",
+]
 
 
 def seed_from(random_state):
@@ -84,79 +91,58 @@ def resolve_device(device):
     )
 
 
-class _ParamCheck:
-    """Collect every parameter problem, then raise them in one ``ValueError``."""
+# Optimizers offered by name; any torch.optim.Optimizer subclass works too.
+OPTIMIZERS = {
+    "adamw": torch.optim.AdamW,
+    "adam": torch.optim.Adam,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
 
-    def __init__(self, estimator):
-        self.estimator = estimator
-        self.problems = []
 
-    def _get(self, name):
-        return getattr(self.estimator, name)
+def resolve_optimizer(optimizer):
+    """The optimizer class for the ``optimizer`` parameter (a name or a class).
 
-    def integer(self, name, low, high=None, allow_none=False):
-        value = self._get(name)
-        if value is None and allow_none:
-            return
-        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-        ok = ok and value >= low and (high is None or value <= high)
-        if not ok:
-            bound = f">= {low}" if high is None else f"in [{low}, {high}]"
-            self.problems.append(f"{name} must be an integer {bound}; got {value!r}")
-
-    def real(self, name, low, high=None, *, low_open=False, allow_none=False):
-        value = self._get(name)
-        if value is None and allow_none:
-            return
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-        ok = ok and np.isfinite(value)
-        if ok:
-            ok = value > low if low_open else value >= low
-            ok = ok and (high is None or value <= high)
-        if not ok:
-            left = "(" if low_open else "["
-            right = "inf)" if high is None else f"{high}]"
-            self.problems.append(
-                f"{name} must be a real number in {left}{low}, {right}; got {value!r}"
-            )
-
-    def choice(self, name, options):
-        value = self._get(name)
-        if value not in options:
-            self.problems.append(f"{name} must be one of {options}; got {value!r}")
-
-    def flag(self, name):
-        value = self._get(name)
-        if not isinstance(value, bool | np.bool_):
-            self.problems.append(f"{name} must be True or False; got {value!r}")
-
-    def check(self, condition, message):
-        if not condition:
-            self.problems.append(message)
-
-    def raise_if_any(self):
-        if self.problems:
-            name = type(self.estimator).__name__
-            lines = "\n  - ".join(self.problems)
-            raise ValueError(f"Invalid parameters for {name}:\n  - {lines}")
+    Examples
+    --------
+    >>> resolve_optimizer("adamw").__name__
+    'AdamW'
+    """
+    if isinstance(optimizer, str) and optimizer in OPTIMIZERS:
+        return OPTIMIZERS[optimizer]
+    if isinstance(optimizer, type) and issubclass(optimizer, torch.optim.Optimizer):
+        return optimizer
+    raise ValueError(
+        f"optimizer must be one of {sorted(OPTIMIZERS)} or a torch.optim.Optimizer "
+        f"subclass; got {optimizer!r}."
+    )
 
 
 class TorchEstimatorMixin:
     """Shared machinery of the estimators that compose a skorch net.
 
-    Subclasses define the parameters ``lr``, ``max_epochs``, ``batch_size``,
-    ``weight_decay``, ``early_stopping``, ``n_iter_no_change``, ``device``,
-    ``verbose`` and ``random_state``.
+    Subclasses define the parameters ``optimizer``, ``lr``, ``weight_decay``,
+    ``gradient_clip``, ``max_epochs``, ``batch_size``, ``early_stopping``,
+    ``n_iter_no_change``, ``torch_threads``, ``device``, ``verbose`` and
+    ``random_state``. The mixin gives them the parameter checks, the skorch
+    net, training with interruption reports, the rollback of a failed fit,
+    the torch thread setting and unpickling onto the device the net landed on.
     """
 
     def _param_check(self):
-        check = _ParamCheck(self)
+        check = ParamCheck(self)
+        try:
+            resolve_optimizer(self.optimizer)
+        except ValueError as exc:
+            check.check(False, str(exc).rstrip("."))
         check.real("lr", 0, low_open=True)
         check.real("weight_decay", 0)
+        check.real("gradient_clip", 0, low_open=True, allow_none=True)
         check.integer("max_epochs", 1)
         check.integer("batch_size", 1)
         check.integer("n_iter_no_change", 1)
         check.flag("early_stopping")
+        check.integer("torch_threads", 1, allow_none=True)
         check.integer("verbose", 0)
         return check
 
@@ -171,26 +157,25 @@ class TorchEstimatorMixin:
         **module_params,
     ):
         """Build the skorch net; no internal split unless early stopping is on."""
-        callbacks = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
+        callbacks = []
+        if self.gradient_clip is not None:
+            clip = GradientNormClipping(gradient_clip_value=float(self.gradient_clip))
+            callbacks.append(("clip", clip))
         train_split = None
         if valid_dataset is not None:
             train_split = predefined_split(valid_dataset)
             if self.early_stopping:
-                callbacks.append(
-                    (
-                        "early_stopping",
-                        EarlyStopping(
-                            monitor="valid_loss",
-                            patience=self.n_iter_no_change,
-                            load_best=True,
-                            sink=self._print,
-                        ),
-                    )
+                stopper = EarlyStopping(
+                    monitor="valid_loss",
+                    patience=self.n_iter_no_change,
+                    load_best=True,
+                    sink=self._print,
                 )
+                callbacks.append(("early_stopping", stopper))
         return _TrainingNet(
             module=module,
             criterion=criterion,
-            optimizer=torch.optim.AdamW,
+            optimizer=resolve_optimizer(self.optimizer),
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
             max_epochs=self.max_epochs if max_epochs is None else max_epochs,
@@ -203,6 +188,47 @@ class TorchEstimatorMixin:
             verbose=int(self.verbose),
             **{f"module__{k}": v for k, v in module_params.items()},
         )
+
+    @contextlib.contextmanager
+    def _rollback(self, weights=False):
+        """Put back the previous state should the block fail.
+
+        A fresh estimator stays unfitted, a fitted one keeps its previous fit;
+        a failed or interrupted fit never leaves a half-built model behind.
+        With ``weights``, the block trains ``net_`` in place (warm start): its
+        weights, optimizer state, history and split are restored as well.
+        """
+        state = dict(self.__dict__)
+        saved = _net_state(self.net_) if weights else None
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            if saved is not None:
+                _restore_net_state(self.net_, saved)
+            raise
+
+    @contextlib.contextmanager
+    def _threads(self):
+        """Run with ``torch_threads`` intra-op threads; restore them afterwards."""
+        before = torch.get_num_threads()
+        wanted = self.torch_threads
+        if wanted is not None and wanted != before:
+            torch.set_num_threads(int(wanted))
+        try:
+            yield
+        finally:
+            if torch.get_num_threads() != before:
+                torch.set_num_threads(before)
+
+    def __setstate__(self, state):
+        # skorch loads a net saved on CUDA onto the CPU when CUDA is missing;
+        # follow the device the net actually landed on.
+        net = state.get("net_")
+        if net is not None and "device_" in state:
+            state = {**state, "device_": str(torch.device(net.device))}
+        super().__setstate__(state)
 
     def _print(self, *args):
         if self.verbose:
@@ -228,6 +254,23 @@ class TorchEstimatorMixin:
             for row in net.history
         ]
         return history
+
+
+def _net_state(net):
+    """Copies of what training a skorch net in place changes."""
+    return {
+        "module": copy.deepcopy(net.module_.state_dict()),
+        "optimizer": copy.deepcopy(net.optimizer_.state_dict()),
+        "history": copy.deepcopy(net.history),
+        "train_split": net.train_split,
+    }
+
+
+def _restore_net_state(net, saved):
+    net.module_.load_state_dict(saved["module"])
+    net.optimizer_.load_state_dict(saved["optimizer"])
+    net.history = saved["history"]
+    net.train_split = saved["train_split"]
 
 
 def as_float64(array):

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from ._validation import as_real_array, check_square
+
 __all__ = [
     "edge_average_precision",
     "edge_f1",
@@ -42,36 +44,6 @@ __all__ = [
 # ---------------------------------------------------------------------------
 # Validation helpers
 # ---------------------------------------------------------------------------
-
-
-def _as_float_array(X, name):
-    """Convert an array-like or DataFrame to a float ndarray."""
-    try:
-        if isinstance(X, (pd.DataFrame, pd.Series)):
-            return X.to_numpy(dtype=float, na_value=np.nan)
-        return np.asarray(X, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{name} must be a numeric array or DataFrame; it could not be "
-            f"converted to floats ({exc}). Convert it to numbers first."
-        ) from exc
-
-
-def _check_square(X, name, ref_shape=None, ref_name="y_true"):
-    """Return ``X`` as a float (p, p) array, optionally matching ``ref_shape``."""
-    arr = _as_float_array(X, name)
-    if ref_shape is None:
-        if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
-            raise ValueError(
-                f"{name} must be a square (p, p) matrix with rows as causes and "
-                f"columns as effects; got shape {arr.shape}."
-            )
-    elif arr.shape != ref_shape:
-        raise ValueError(
-            f"{name} must be a square (p, p) matrix with the same shape as "
-            f"{ref_name} {ref_shape}; got shape {arr.shape}."
-        )
-    return arr
 
 
 def _evaluated_pairs(mask, p):
@@ -123,8 +95,8 @@ def _check_binary(values, name, where="at evaluated pairs"):
 
 def _labels_and_scores(y_true, y_score, mask):
     """Validate inputs; return (y_true, y_score, selection) as arrays."""
-    y_true = _check_square(y_true, "y_true")
-    y_score = _check_square(y_score, "y_score", y_true.shape)
+    y_true = check_square(y_true, "y_true")
+    y_score = check_square(y_score, "y_score", y_true.shape)
     selected = _evaluated_pairs(mask, y_true.shape[0])
     if not selected.any():
         raise ValueError(
@@ -398,8 +370,8 @@ def structural_hamming_distance(y_true, y_pred, *, double_for_anticausal=False):
     >>> structural_hamming_distance(y_true, y_pred, double_for_anticausal=True)
     2
     """
-    y_true = _check_square(y_true, "y_true")
-    y_pred = _check_square(y_pred, "y_pred", y_true.shape)
+    y_true = check_square(y_true, "y_true")
+    y_pred = check_square(y_pred, "y_pred", y_true.shape)
     off = ~np.eye(y_true.shape[0], dtype=bool)
     _check_binary(y_true[off], "y_true", where="off the diagonal")
     _check_binary(y_pred[off], "y_pred", where="off the diagonal")
@@ -645,8 +617,8 @@ def normalized_mse(y_true, y_pred, *, time_axis=1, reduce="mean"):
         raise ValueError(
             f"reduce must be one of 'mean', 'time' or 'none'; got {reduce!r}."
         )
-    y_true = _as_float_array(y_true, "y_true")
-    y_pred = _as_float_array(y_pred, "y_pred")
+    y_true = as_real_array(y_true, "y_true", text=True)
+    y_pred = as_real_array(y_pred, "y_pred", text=True)
     if y_true.ndim < 2:
         raise ValueError(
             "y_true must have shape (n_instances, n_times, *obs_shape) with at "
@@ -797,7 +769,7 @@ def edge_scores_to_frame(y_score, variable_names=None, prior=None):
     columns = None
     if isinstance(y_score, pd.DataFrame):
         columns = list(y_score.columns)
-    scores = _check_square(y_score, "y_score")
+    scores = check_square(y_score, "y_score")
     p = scores.shape[0]
     if variable_names is None:
         names = columns if columns is not None else [f"x{i}" for i in range(p)]
@@ -821,7 +793,7 @@ def edge_scores_to_frame(y_score, variable_names=None, prior=None):
     if prior is None:
         prior_arr = np.full((p, p), np.nan)
     else:
-        prior_arr = _check_square(prior, "prior", scores.shape, ref_name="y_score")
+        prior_arr = check_square(prior, "prior", scores.shape, ref_name="y_score")
 
     rows, cols = np.nonzero(~np.eye(p, dtype=bool))
     names_arr = np.empty(p, dtype=object)

@@ -5,12 +5,12 @@ from sklearn.base import BaseEstimator
 
 from skdyncausal._base import (
     TorchEstimatorMixin,
-    _ParamCheck,
     as_float64,
     resolve_device,
     seed_from,
     torch_rng,
 )
+from skdyncausal._validation import ParamCheck
 
 
 def test_seed_from_is_deterministic_and_depends_on_state():
@@ -47,14 +47,20 @@ def test_resolve_device():
 class _Est(TorchEstimatorMixin, BaseEstimator):
     def __init__(
         self,
+        optimizer="adamw",
         lr=1e-3,
         weight_decay=0.0,
+        gradient_clip=5.0,
         max_epochs=2,
         batch_size=8,
         n_iter_no_change=3,
         early_stopping=False,
+        torch_threads=None,
         verbose=0,
     ):
+        self.optimizer = optimizer
+        self.gradient_clip = gradient_clip
+        self.torch_threads = torch_threads
         self.lr = lr
         self.weight_decay = weight_decay
         self.max_epochs = max_epochs
@@ -76,7 +82,7 @@ def test_param_check_reports_every_problem_at_once():
 
 def test_param_check_accepts_valid_parameters():
     _Est()._param_check().raise_if_any()
-    check = _ParamCheck(_Est())
+    check = ParamCheck(_Est())
     check.choice("verbose", (0, 1))
     check.raise_if_any()
 

@@ -6,87 +6,11 @@ requested observation times (each interval between two observations is split
 into equal sub-steps no longer than an internal maximal step).
 """
 
-import numbers
-
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
-# --------------------------------------------------------------------------
-# Argument validation helpers (shared with ``_sem``)
-# --------------------------------------------------------------------------
-
-
-def _check_int(value, name, minimum, maximum=None):
-    """Return ``value`` as ``int`` or raise a ``ValueError`` naming ``name``."""
-    valid = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if valid:
-        valid = value >= minimum and (maximum is None or value <= maximum)
-    if not valid:
-        bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
-        raise ValueError(
-            f"`{name}` must be an integer {bounds}, got {value!r}. "
-            f"Pass an integer {bounds}, e.g. {name}={minimum}."
-        )
-    return int(value)
-
-
-def _check_float(value, name, *, low=None, strict=False, high=None):
-    """Return ``value`` as a finite ``float`` within bounds or raise."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    ok = ok and np.isfinite(value)
-    if ok and low is not None:
-        ok = value > low if strict else value >= low
-    if ok and high is not None:
-        ok = value <= high
-    if not ok:
-        parts = []
-        if low is not None:
-            parts.append(f"{'>' if strict else '>='} {low}")
-        if high is not None:
-            parts.append(f"<= {high}")
-        cond = " and ".join(parts)
-        cond = f" {cond}" if cond else ""
-        raise ValueError(
-            f"`{name}` must be a finite real number{cond}, got {value!r}. "
-            f"Pass a number{cond}."
-        )
-    return float(value)
-
-
-def _check_bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(
-            f"`{name}` must be True or False, got {value!r}. Pass a boolean."
-        )
-    return bool(value)
-
-
-def _check_range(value, name, *, low=0.0, strict=True):
-    """Validate a parameter given as a float or a ``(low, high)`` pair.
-
-    Returns the pair ``(low, high)``; a float ``v`` becomes ``(v, v)``.
-    """
-    op = ">" if strict else ">="
-    msg = (
-        f"`{name}` must be a finite number {op} {low} or a (low, high) tuple of "
-        f"such numbers with low <= high, got {value!r}. Pass e.g. "
-        f"{name}=1.0 for a fixed value or {name}=(0.5, 1.0) for a uniform range."
-    )
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        pair = (value, value)
-    elif isinstance(value, (tuple, list, np.ndarray)) and len(value) == 2:
-        pair = tuple(value)
-    else:
-        raise ValueError(msg)
-    for v in pair:
-        if not isinstance(v, numbers.Real) or isinstance(v, bool):
-            raise ValueError(msg)
-        if not np.isfinite(v) or (v <= low if strict else v < low):
-            raise ValueError(msg)
-    if pair[0] > pair[1]:
-        raise ValueError(msg)
-    return float(pair[0]), float(pair[1])
+from .._validation import check_bool, check_float, check_int, check_range
 
 
 def _sub_rngs(random_state, n):
@@ -301,15 +225,15 @@ def make_pendulum(
     >>> list(data.params.columns)
     ['length', 'gravity', 'damping', 'theta0', 'omega0', 'energy0']
     """
-    n_instances = _check_int(n_instances, "n_instances", 1)
-    n_times = _check_int(n_times, "n_times", 1)
-    image_size = _check_int(image_size, "image_size", 8)
-    dt = _check_float(dt, "dt", low=0.0, strict=True)
-    length_b = _check_range(length, "length", low=0.0, strict=True)
-    gravity_b = _check_range(gravity, "gravity", low=0.0, strict=True)
-    damping_b = _check_range(damping, "damping", low=0.0, strict=False)
-    irregular = _check_bool(irregular, "irregular")
-    noise = _check_float(noise, "noise", low=0.0)
+    n_instances = check_int(n_instances, "n_instances", 1)
+    n_times = check_int(n_times, "n_times", 1)
+    image_size = check_int(image_size, "image_size", 8)
+    dt = check_float(dt, "dt", low=0.0, strict=True)
+    length_b = check_range(length, "length", low=0.0, strict=True)
+    gravity_b = check_range(gravity, "gravity", low=0.0, strict=True)
+    damping_b = check_range(damping, "damping", low=0.0, strict=False)
+    irregular = check_bool(irregular, "irregular")
+    noise = check_float(noise, "noise", low=0.0)
 
     param_rng, init_rng, time_rng, noise_rng = _sub_rngs(random_state, 4)
     n = n_instances
@@ -448,11 +372,11 @@ def make_lotka_volterra(
     >>> data.X.shape, data.times.shape, bool((data.X > 0).all())
     ((4, 10, 2), (4, 10), True)
     """
-    n_instances = _check_int(n_instances, "n_instances", 1)
-    n_times = _check_int(n_times, "n_times", 1)
-    dt = _check_float(dt, "dt", low=0.0, strict=True)
+    n_instances = check_int(n_instances, "n_instances", 1)
+    n_times = check_int(n_times, "n_times", 1)
+    dt = check_float(dt, "dt", low=0.0, strict=True)
     bounds = {
-        name: _check_range(value, name, low=0.0, strict=True)
+        name: check_range(value, name, low=0.0, strict=True)
         for name, value in [
             ("alpha", alpha),
             ("beta", beta),
@@ -460,8 +384,8 @@ def make_lotka_volterra(
             ("gamma", gamma),
         ]
     }
-    irregular = _check_bool(irregular, "irregular")
-    noise = _check_float(noise, "noise", low=0.0)
+    irregular = check_bool(irregular, "irregular")
+    noise = check_float(noise, "noise", low=0.0)
 
     param_rng, init_rng, time_rng, noise_rng = _sub_rngs(random_state, 4)
     n = n_instances
@@ -608,15 +532,15 @@ def make_reaction_diffusion(
     >>> data.X.shape, data.times.shape, list(data.params.columns)
     ((2, 3, 2, 16, 16), (2, 3), ['diffusion', 'beta'])
     """
-    n_instances = _check_int(n_instances, "n_instances", 1)
-    n_times = _check_int(n_times, "n_times", 1)
-    grid_size = _check_int(grid_size, "grid_size", 8)
-    dt = _check_float(dt, "dt", low=0.0, strict=True)
-    diffusion_b = _check_range(diffusion, "diffusion", low=0.0, strict=True)
-    beta_b = _check_range(beta, "beta", low=0.0, strict=False)
-    domain_size = _check_float(domain_size, "domain_size", low=0.0, strict=True)
-    irregular = _check_bool(irregular, "irregular")
-    noise = _check_float(noise, "noise", low=0.0)
+    n_instances = check_int(n_instances, "n_instances", 1)
+    n_times = check_int(n_times, "n_times", 1)
+    grid_size = check_int(grid_size, "grid_size", 8)
+    dt = check_float(dt, "dt", low=0.0, strict=True)
+    diffusion_b = check_range(diffusion, "diffusion", low=0.0, strict=True)
+    beta_b = check_range(beta, "beta", low=0.0, strict=False)
+    domain_size = check_float(domain_size, "domain_size", low=0.0, strict=True)
+    irregular = check_bool(irregular, "irregular")
+    noise = check_float(noise, "noise", low=0.0)
 
     param_rng, init_rng, time_rng, noise_rng = _sub_rngs(random_state, 4)
     n = n_instances

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
-from ._dynamics import _check_bool, _check_float, _check_int
+from .._validation import check_bool, check_choice, check_float, check_int
 
 _GRAPHS = ("er", "scale_free")
 _MECHANISMS = ("linear", "tanh", "mlp")
@@ -12,15 +12,6 @@ _NOISES = ("gaussian", "laplace", "uniform")
 _KNOCKOUT_SHIFT = -3.0  # knock-out level, in observational std from the mean
 _KNOCKOUT_NOISE = 0.1  # residual noise of a knocked-out variable, in std units
 _MLP_HIDDEN = 10
-
-
-def _check_choice(value, name, choices):
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(
-            f"`{name}` must be one of {list(choices)}, got {value!r}. "
-            f"Pass e.g. {name}={choices[0]!r}."
-        )
-    return value
 
 
 def _signed_uniform(rng, size, low=0.5, high=2.0):
@@ -253,23 +244,23 @@ def make_sem(
     >>> data.X.shape, int((data.interventions >= 0).sum())
     ((110, 5), 10)
     """
-    n_samples = _check_int(n_samples, "n_samples", 2)
+    n_samples = check_int(n_samples, "n_samples", 2)
     names = None
     if adjacency is None:
-        n_variables = _check_int(n_variables, "n_variables", 2)
-        graph = _check_choice(graph, "graph", _GRAPHS)
-        expected_degree = _check_float(
+        n_variables = check_int(n_variables, "n_variables", 2)
+        graph = check_choice(graph, "graph", _GRAPHS)
+        expected_degree = check_float(
             expected_degree, "expected_degree", low=0.0, high=n_variables - 1
         )
     else:
         adjacency, names = _check_adjacency(adjacency)
         n_variables = adjacency.shape[0]
-    mechanism = _check_choice(mechanism, "mechanism", _MECHANISMS)
-    noise = _check_choice(noise, "noise", _NOISES)
-    snr = _check_float(snr, "snr", low=0.0, strict=True)
-    n_interventions = _check_int(n_interventions, "n_interventions", 0, n_variables)
-    intervention_samples = _check_int(intervention_samples, "intervention_samples", 1)
-    standardize = _check_bool(standardize, "standardize")
+    mechanism = check_choice(mechanism, "mechanism", _MECHANISMS)
+    noise = check_choice(noise, "noise", _NOISES)
+    snr = check_float(snr, "snr", low=0.0, strict=True)
+    n_interventions = check_int(n_interventions, "n_interventions", 0, n_variables)
+    intervention_samples = check_int(intervention_samples, "intervention_samples", 1)
+    standardize = check_bool(standardize, "standardize")
     rng = check_random_state(random_state)
     p = n_variables
 
@@ -408,9 +399,9 @@ def make_prior(adjacency, fraction=0.2, *, random_state=None, balance=None):
     (3, True)
     """
     arr, frame = _as_square(adjacency, "adjacency")
-    fraction = _check_float(fraction, "fraction", low=0.0, strict=True, high=1.0)
+    fraction = check_float(fraction, "fraction", low=0.0, strict=True, high=1.0)
     if balance is not None:
-        balance = _check_float(balance, "balance", low=0.0, high=1.0)
+        balance = check_float(balance, "balance", low=0.0, high=1.0)
     rng = check_random_state(random_state)
     p = arr.shape[0]
     off = ~np.eye(p, dtype=bool)
@@ -552,8 +543,8 @@ def prior_from_interventions(
                 f"variables that occur in `interventions` ({present.tolist()}), "
                 f"got {variables.tolist()}. Pass a subset of them or None."
             )
-    threshold = _check_float(threshold, "threshold", low=0.0, strict=True)
-    method = _check_choice(method, "method", ("zscore", "robust"))
+    threshold = check_float(threshold, "threshold", low=0.0, strict=True)
+    method = check_choice(method, "method", ("zscore", "robust"))
 
     x_obs = data[obs]
     if method == "zscore":
