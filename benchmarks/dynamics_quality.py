@@ -9,11 +9,13 @@ tokenizer, encoder, decoder, loss, epochs, batch size and seed, so that only the
 latent dynamics differ:
 
 - ours: ``LatentDynamicsRegressor`` (solver-free time map);
-- latent ODE (RK4): ``LatentODERegressor``, the ablation with the time map
-  replaced by a neural ODE integrated with fixed-step RK4;
+- latent ODE (RK4): ``LatentDynamicsRegressor(dynamics="ode")``, the ablation
+  with the time map replaced by a neural ODE integrated with fixed-step RK4;
 - latent ODE (dopri5): the same neural ODE integrated by torchdiffeq's adaptive
-  Dormand-Prince solver (skipped when torchdiffeq is not installed);
-- latent GRU: ``LatentGRURegressor``, a discrete-time recurrence in latent space;
+  Dormand-Prince solver (``ode_solver="dopri5"``; skipped when torchdiffeq is
+  not installed);
+- latent GRU: ``LatentDynamicsRegressor(dynamics="gru")``, a discrete-time
+  recurrence in latent space;
 - persistence (repeat the last context frame) and the mean training frame.
 
 On the fields every neural contender uses ``latent_layout="grid"`` (a latent
@@ -67,11 +69,7 @@ from skdyncausal.datasets import (
     make_pendulum,
     make_reaction_diffusion,
 )
-from skdyncausal.dynamics import (
-    LatentDynamicsRegressor,
-    LatentGRURegressor,
-    LatentODERegressor,
-)
+from skdyncausal.dynamics import LatentDynamicsRegressor
 from skdyncausal.metrics import normalized_mse
 
 K = 10  # context frames
@@ -79,17 +77,12 @@ RESULTS = Path(__file__).parent / "results"
 HAS_TORCHDIFFEQ = importlib.util.find_spec("torchdiffeq") is not None
 
 
-class Dopri5ODERegressor(LatentODERegressor):
-    """The latent ODE integrated by torchdiffeq's adaptive dopri5."""
-
-    _ode_solver = "dopri5"
-
-
+# label -> the estimator parameters that choose the variant
 CONTENDERS = {
-    "ours": LatentDynamicsRegressor,
-    "latent ODE (RK4)": LatentODERegressor,
-    "latent ODE (dopri5)": Dopri5ODERegressor,
-    "latent GRU": LatentGRURegressor,
+    "ours": {},
+    "latent ODE (RK4)": {"dynamics": "ode"},
+    "latent ODE (dopri5)": {"dynamics": "ode", "ode_solver": "dopri5"},
+    "latent GRU": {"dynamics": "gru"},
 }
 
 PRESETS = {
@@ -222,8 +215,8 @@ def run_system(name, train, test, params, seed, contenders, rows, curves):
     """Fit every contender on one system; return the fitted estimators."""
     fitted = {}
     results = baselines(train, test)
-    for label, cls in contenders.items():
-        est = cls(**{**params, "random_state": seed})
+    for label, variant in contenders.items():
+        est = LatentDynamicsRegressor(**params, **variant, random_state=seed)
         t0 = time.perf_counter()
         est.fit(train["X"], times=train["t"])
         fit_s = time.perf_counter() - t0

@@ -36,15 +36,7 @@ _VECTOR = dict(
 
 
 def _dynamics(**params):
-    from skdyncausal.dynamics import LatentGRURegressor, LatentODERegressor
-
-    kind = params.pop("dynamics", "direct")
-    cls = {
-        "direct": LatentDynamicsRegressor,
-        "ode": LatentODERegressor,
-        "gru": LatentGRURegressor,
-    }[kind]
-    return cls(**params)
+    return LatentDynamicsRegressor(**params)
 
 
 def _dynamics_cases():

@@ -10,8 +10,6 @@ import torch
 from skdyncausal.datasets import make_reaction_diffusion
 from skdyncausal.dynamics import (
     LatentDynamicsRegressor,
-    LatentGRURegressor,
-    LatentODERegressor,
 )
 from skdyncausal.metrics import normalized_mse
 
@@ -127,14 +125,14 @@ def test_images_and_fields_of_any_size(obs_shape):
 
 def test_latent_ode_variant(fitted):
     _, X, t = fitted
-    est = LatentODERegressor(**TINY).fit(X, times=t)
+    est = LatentDynamicsRegressor(**TINY, dynamics="ode").fit(X, times=t)
     y = est.predict(X[:2, :4], times=[0.7, 2.0 * t[-1]])
     assert y.shape == (2, 2, 2) and np.isfinite(y).all()
 
 
 def test_latent_gru_variant(fitted):
     _, X, t = fitted
-    est = LatentGRURegressor(**TINY).fit(X, times=t)
+    est = LatentDynamicsRegressor(**TINY, dynamics="gru").fit(X, times=t)
     # Between two steps the GRU interpolates linearly; past the window it steps on.
     y = est.predict(X[:2, :4], times=[t[4], t[5], 0.5 * (t[4] + t[5]), 2.0 * t[-1]])
     assert y.shape == (2, 4, 2) and np.isfinite(y).all()
@@ -149,7 +147,7 @@ def test_latent_gru_variant(fitted):
 def test_torchdiffeq_solver_matches_rk4(fitted):
     pytest.importorskip("torchdiffeq")
     _, X, t = fitted
-    est = LatentODERegressor(**TINY).fit(X, times=t)
+    est = LatentDynamicsRegressor(**TINY, dynamics="ode").fit(X, times=t)
     ode = est.net_.module_.dynamics
     psi = torch.randn(3, TINY["latent_dim"], generator=torch.Generator().manual_seed(0))
     tau = torch.tensor([[0.0, 1.3, 4.0], [2.5, 0.2, 7.1], [6.0, 6.0, 3.3]])
@@ -176,8 +174,9 @@ def test_grid_layout_shapes(obs_shape, stride, cells):
     assert y.shape == s.shape == (2, 3, *obs_shape)
     assert np.isfinite(y).all() and (s > 0).all()
     assert est.transform(X[:2]).shape == (2, TINY["latent_dim"] * cells)
-    for cls in (LatentODERegressor, LatentGRURegressor):
-        y = cls(**params).fit(X).predict(X[:2, :4], times=[4.5, 7.0])
+    for variant in ("ode", "gru"):
+        est = LatentDynamicsRegressor(**params, dynamics=variant).fit(X)
+        y = est.predict(X[:2, :4], times=[4.5, 7.0])
         assert y.shape == (2, 2, *obs_shape) and np.isfinite(y).all()
 
 

@@ -18,8 +18,6 @@ from sklearn.utils import estimator_checks as ec
 
 from skdyncausal.dynamics import (
     LatentDynamicsRegressor,
-    LatentGRURegressor,
-    LatentODERegressor,
 )
 
 TINY = dict(
@@ -70,12 +68,10 @@ DATA_FREE_CHECKS = [
 ]
 
 
-@pytest.mark.parametrize(
-    "Estimator", [LatentDynamicsRegressor, LatentODERegressor, LatentGRURegressor]
-)
+@pytest.mark.parametrize("dynamics", ["direct", "ode", "gru"])
 @pytest.mark.parametrize("check", DATA_FREE_CHECKS, ids=lambda c: c.__name__)
-def test_data_free_sklearn_checks(Estimator, check):
-    est = Estimator()
+def test_data_free_sklearn_checks(dynamics, check):
+    est = LatentDynamicsRegressor(dynamics=dynamics)
     check(type(est).__name__, est)
 
 

@@ -26,7 +26,7 @@ from skorch.exceptions import DeviceWarning
 
 from skdyncausal.causal import CausalStructureEstimator
 from skdyncausal.datasets import make_prior, make_sem
-from skdyncausal.dynamics import LatentDynamicsRegressor, LatentODERegressor
+from skdyncausal.dynamics import LatentDynamicsRegressor
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +113,8 @@ def test_pickled_in_one_process_predicts_identically_in_another(
     dyn, causal, trajectories, sem, tmp_path
 ):
     X, t = trajectories
-    ode = LatentODERegressor(**{**DYN_TINY, "max_epochs": 1}).fit(X, times=t)
+    ode = LatentDynamicsRegressor(**{**DYN_TINY, "max_epochs": 1}, dynamics="ode")
+    ode.fit(X, times=t)
     path = tmp_path / "models.joblib"
     joblib.dump(
         {

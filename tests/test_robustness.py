@@ -28,7 +28,7 @@ from skdyncausal.causal import CausalStructureEstimator
 from skdyncausal.datasets import make_prior, make_sem
 from skdyncausal.dynamics import LatentDynamicsRegressor
 from skdyncausal.dynamics import _data as dyn_data
-from skdyncausal.dynamics import _estimator as dyn_estimator
+from skdyncausal.dynamics import _forecast as dyn_forecast
 from skdyncausal.dynamics._module import LatentDynamicsModule
 
 # Few examples, no deadline (a fit takes a moment on shared cores), no example
@@ -446,7 +446,7 @@ def test_dyn_predicts_10000_query_times_in_bounded_chunks(dyn, monkeypatch):
 
     # No pass of the time map sees more query times than the chunk size.
     chunk = 97
-    monkeypatch.setattr(dyn_estimator, "_QUERY_CHUNK", chunk)
+    monkeypatch.setattr(dyn_forecast, "_QUERY_CHUNK", chunk)
     widths = []
     original = LatentDynamicsModule.latent
 

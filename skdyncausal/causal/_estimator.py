@@ -1,6 +1,5 @@
 """`CausalStructureEstimator`: supervised causal structure learning over pairs."""
 
-import contextlib
 import numbers
 import time
 import warnings
@@ -428,8 +427,10 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         max_epochs=40,
         max_epoch_pairs=16_384,
         batch_size=256,
+        optimizer="adamw",
         lr=1e-3,
         weight_decay=1e-4,
+        gradient_clip=5.0,
         class_weight="balanced",
         validation_fraction=0.2,
         early_stopping=True,
@@ -460,8 +461,10 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         self.max_epochs = max_epochs
         self.max_epoch_pairs = max_epoch_pairs
         self.batch_size = batch_size
+        self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
+        self.gradient_clip = gradient_clip
         self.class_weight = class_weight
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
@@ -501,7 +504,6 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         check.integer("max_epoch_pairs", 1)
         check.integer("max_train_pairs", 8)
         check.integer("block_size", 1)
-        check.integer("torch_threads", 1, allow_none=True)
         check.check(
             self.n_jobs is None
             or (isinstance(self.n_jobs, numbers.Integral) and self.n_jobs != 0),
@@ -805,18 +807,6 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
             "values": {"scalars": zero[cols], "scalars_rev": zero[cols_rev]},
         }
 
-    @contextlib.contextmanager
-    def _threads(self):
-        """Run with ``torch_threads`` intra-op threads; restore them afterwards."""
-        before = torch.get_num_threads()
-        if self.torch_threads is not None and self.torch_threads != before:
-            torch.set_num_threads(int(self.torch_threads))
-        try:
-            yield
-        finally:
-            if torch.get_num_threads() != before:
-                torch.set_num_threads(before)
-
     @staticmethod
     def _mean_scale(values):
         mean = values.mean(axis=0)
@@ -856,16 +846,9 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         self : CausalStructureEstimator
         """
         self._param_check().raise_if_any()
-        # Validation and training set attributes along the way: on any failure
-        # restore the previous state (a fresh estimator stays unfitted, a
-        # fitted one keeps its previous fit).
-        state = self.__dict__.copy()
-        try:
+        # Validation and training set attributes along the way.
+        with self._rollback():
             return self._fit(X, prior, interventions)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(state)
-            raise
 
     def _fit(self, X, prior, interventions):
         X_input = X
@@ -894,14 +877,6 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         self._interventions_fit = iv
         self._cache = {}
         return self
-
-    def __setstate__(self, state):
-        # skorch loads a net saved on CUDA onto the CPU when CUDA is missing;
-        # follow the device the net actually landed on.
-        net = state.get("net_")
-        if net is not None and "device_" in state:
-            state = {**state, "device_": str(torch.device(net.device))}
-        super().__setstate__(state)
 
     def _fit_network(self, X, iv, tr, va, seed):
         data = self._prepare(X, iv)

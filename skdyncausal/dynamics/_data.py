@@ -1,14 +1,29 @@
-"""Input validation, time handling and the training windows (numpy + torch Dataset)."""
+"""The data layer of the latent dynamics estimator (numpy + a torch Dataset).
+
+Validation of parameters, trajectories, times and context frames; frame
+normalisation; the multiple-shooting training windows.
+"""
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from .._validation import as_real_array
+
 __all__ = [
     "TrajectoryWindows",
+    "check_context",
+    "check_fit_trajectories",
+    "check_params",
+    "check_query_times",
+    "check_scored",
     "check_times",
     "check_trajectories",
     "frame_observed",
+    "frame_statistics",
+    "standardize",
+    "unstandardize",
+    "window_datasets",
 ]
 
 _SHAPE = "(n_instances, n_times, *obs_shape)"
@@ -20,7 +35,7 @@ def check_trajectories(X, *, name="X", min_times=1):
     ``obs_shape`` is ``(n_features,)``, ``(H, W)`` or ``(C, H, W)``. NaN marks a
     missing value (a frame that is all NaN is unobserved); infinities are refused.
     """
-    X = _as_real_array(X, name, np.float32, f" of shape {_SHAPE}")
+    X = as_real_array(X, name, np.float32, f" of shape {_SHAPE}")
     if X.ndim < 3 or X.ndim > 5:
         raise ValueError(
             f"{name} must have shape {_SHAPE} with obs_shape (n_features,), (H, W) "
@@ -41,33 +56,6 @@ def check_trajectories(X, *, name="X", min_times=1):
     return X
 
 
-def _as_real_array(values, name, dtype, shape_hint=""):
-    """Convert to a real float array; refuse strings, bytes and complex numbers.
-
-    Strings that happen to parse as numbers are refused too: they nearly always
-    mean that a table was read with the wrong parser.
-    """
-    try:
-        raw = np.asarray(values)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{name} must be a numeric array{shape_hint}; it could not be "
-            f"converted to an array ({exc})."
-        ) from None
-    if raw.dtype.kind in "USVc":
-        kind = "complex" if raw.dtype.kind == "c" else "string or structured"
-        raise TypeError(
-            f"{name} must hold real numbers{shape_hint}; got {kind} dtype {raw.dtype}."
-        )
-    try:
-        return np.array(raw, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{name} must be a numeric array{shape_hint}; it could not be "
-            f"converted to float ({exc})."
-        ) from None
-
-
 def frame_observed(X):
     """(n, T) bool: a frame is observed when any of its values is finite."""
     return np.isfinite(X.reshape(X.shape[0], X.shape[1], -1)).any(-1)
@@ -79,7 +67,7 @@ def check_times(times, n_instances, n_times, *, name="times"):
     ``times`` is a shared grid ``(n_times,)`` or one grid per instance
     ``(n_instances, n_times)``; every grid must be finite and strictly increasing.
     """
-    t = _as_real_array(times, name, np.float64)
+    t = as_real_array(times, name, np.float64)
     cv_hint = (
         " Cross-validation slices every fit argument whose first dimension equals "
         "n_samples (the number of instances), which cuts a shared grid whose "
@@ -115,9 +103,20 @@ def check_times(times, n_instances, n_times, *, name="times"):
     return t
 
 
-def check_query_times(times, n_instances, *, name="times"):
-    """Query times: any finite reals, shared (Q,) or per instance (n_instances, Q)."""
-    t = _as_real_array(times, name, np.float64)
+def check_query_times(times, n_instances, fit_times=None, n_context=0, *, name="times"):
+    """Query times: any finite reals, shared (Q,) or per instance (n_instances, Q).
+
+    None means the fit grid ``fit_times`` after its first ``n_context`` times
+    (and is refused when fit had per-instance times).
+    """
+    if times is None:
+        if fit_times is None:
+            raise ValueError(
+                "the estimator was fitted with per-instance times; pass the "
+                "query `times` explicitly."
+            )
+        times = fit_times[n_context:]
+    t = as_real_array(times, name, np.float64)
     if t.ndim == 0:
         t = t.reshape(1)
     if t.ndim == 1:
@@ -130,6 +129,26 @@ def check_query_times(times, n_instances, *, name="times"):
     if not np.isfinite(t).all():
         raise ValueError(f"{name} must be finite.")
     return t
+
+
+def check_scored(X, times, n_context, fit_times):
+    """Full trajectories for ``score``: X float32 and their times (n, T)."""
+    X = check_trajectories(X)
+    n, n_times = X.shape[:2]
+    if n_times <= n_context:
+        raise ValueError(
+            f"score needs frames after the n_context={n_context} context "
+            f"frames; X has {n_times} times."
+        )
+    if times is None:
+        if fit_times is None or n_times > len(fit_times):
+            raise ValueError(
+                "pass `times` to score: the estimator has no shared fit grid "
+                "long enough for X (it was fitted with per-instance times or "
+                "shorter trajectories)."
+            )
+        times = fit_times[:n_times]
+    return X, check_times(times, n, n_times)
 
 
 class TrajectoryWindows(Dataset):
@@ -218,3 +237,193 @@ def max_window_span(times, n_context, horizon):
     """Largest time from a window's start to its last frame, over all windows."""
     last = n_context + horizon - 1
     return float(np.max(times[:, last:] - times[:, : times.shape[1] - last]))
+
+
+def check_fit_trajectories(X, times, n_context, latent_layout):
+    """Validate the trajectories and times of ``fit``: X float32, t (n, T)."""
+    X = check_trajectories(X)
+    n, n_times = X.shape[:2]
+    if n_context >= n_times:
+        raise ValueError(
+            f"n_context={n_context} must be smaller than the number of times in X "
+            f"({n_times}): the frames after the context are the training targets."
+        )
+    if latent_layout == "grid" and X.ndim == 3:
+        raise ValueError(
+            "latent_layout='grid' needs image or field frames, X of shape "
+            "(n_instances, n_times, H, W) or (n_instances, n_times, C, H, W); "
+            f"got vector observations, X of shape {X.shape}. Use "
+            "latent_layout='global' for vectors."
+        )
+    if times is None:
+        times = np.arange(n_times, dtype=np.float64)
+    t = check_times(times, n, n_times)
+    observed = frame_observed(X)[:, :n_context]
+    if not observed.any(1).all():
+        bad = np.flatnonzero(~observed.any(1))
+        raise ValueError(
+            f"X: every instance needs an observed frame among its first "
+            f"n_context={n_context} frames; instances {bad[:10].tolist()} "
+            "have none."
+        )
+    return X, t
+
+
+def check_obs_shape(X, obs_shape, name="X"):
+    """Refuse observations whose shape differs from those seen in fit."""
+    if X.shape[2:] != obs_shape:
+        raise ValueError(
+            f"{name} has observations of shape {X.shape[2:]} but the estimator "
+            f"was fitted on observations of shape {obs_shape} "
+            f"(n_features_in_={int(np.prod(obs_shape))}); {name} must have shape "
+            f"(n_instances, n_times, {', '.join(map(str, obs_shape))})."
+        )
+
+
+def check_context(X, context_times, *, fit_times, n_context, obs_shape, name="X"):
+    """Context frames of new instances: X float32, times (n, K), observed (n, K).
+
+    Without ``context_times`` the first ``n_context`` frames are taken at the
+    first times of the fit grid ``fit_times`` (None when fit had per-instance
+    times, which then makes ``context_times`` required).
+    """
+    X = check_trajectories(X, name=name)
+    check_obs_shape(X, obs_shape, name)
+    if context_times is None:
+        if fit_times is None:
+            raise ValueError(
+                "the estimator was fitted with per-instance times, so there is "
+                "no default context grid; pass context_times of shape "
+                "(n_context,) or (n_instances, n_context)."
+            )
+        k = min(X.shape[1], n_context)
+        X = X[:, :k]
+        context_times = fit_times[:k]
+    t = check_times(context_times, X.shape[0], X.shape[1], name="context_times")
+    observed = frame_observed(X)
+    if not observed.any(1).all():
+        bad = np.flatnonzero(~observed.any(1))
+        raise ValueError(
+            f"{name}: instances {bad[:10].tolist()} have no observed context "
+            "frame (all values NaN); at least one is needed."
+        )
+    return X, t, observed
+
+
+def image_shape(obs_shape):
+    """The model's view of one observation: (C,) for vectors, (C, H, W) else."""
+    return (1, *obs_shape) if len(obs_shape) == 2 else tuple(obs_shape)
+
+
+def _channel_view(ndim):
+    # obs (C,) or (C, H, W) after the (n, T) axes: one statistic per channel
+    return (1, 1, -1) + (1,) * (ndim - 3)
+
+
+def frame_statistics(X):
+    """Per-channel (per-feature for vectors) mean and std of frames, NaN-aware."""
+    Xc = X.reshape(X.shape[:2] + image_shape(X.shape[2:]))
+    axes = tuple(i for i in range(Xc.ndim) if i != 2)
+    mean = np.nanmean(Xc, axis=axes, dtype=np.float64)
+    std = np.nanstd(Xc, axis=axes, dtype=np.float64)
+    mean = np.nan_to_num(mean).astype(np.float32)
+    std = np.where(np.nan_to_num(std) > 1e-8, std, 1.0).astype(np.float32)
+    return mean, std
+
+
+def standardize(X, mean, std):
+    """(n, T, *obs) raw -> standardised (n, T, C[, H, W]) float32, NaN kept."""
+    X = X.reshape(X.shape[:2] + image_shape(X.shape[2:]))
+    view = _channel_view(X.ndim)
+    return ((X - mean.reshape(view)) / std.reshape(view)).astype(np.float32)
+
+
+def unstandardize(Y, mean, std, obs_shape, *, scale_only=False):
+    """Standardised (n, Q, C[, H, W]) -> frames (n, Q, *obs); std only scaled."""
+    view = _channel_view(Y.ndim)
+    Y = Y * std.reshape(view)
+    if not scale_only:
+        Y = Y + mean.reshape(view)
+    return Y.reshape(Y.shape[:2] + tuple(obs_shape))
+
+
+def window_datasets(Xs, tau, n_context, horizon, *, n_valid, rng, **options):
+    """Training and validation windows; ``n_valid`` instances held out.
+
+    ``options`` go to the training :class:`TrajectoryWindows`
+    (``frames_per_window``, ``consistency``); validation windows start at 0
+    and decode every frame.
+    """
+    n = Xs.shape[0]
+    idx_valid = rng.permutation(n)[:n_valid] if n_valid else np.array([], int)
+    train = np.setdiff1d(np.arange(n), idx_valid)
+    train_ds = TrajectoryWindows(Xs[train], tau[train], n_context, horizon, **options)
+    valid_ds = None
+    if idx_valid.size:
+        valid_ds = TrajectoryWindows(
+            Xs[idx_valid],
+            tau[idx_valid],
+            n_context,
+            horizon,
+            consistency=False,
+            random_windows=False,
+        )
+    return train_ds, valid_ds
+
+
+def check_params(est):
+    """Validate the parameters of a LatentDynamicsRegressor; all problems at once."""
+    check = est._param_check()
+    check.choice("dynamics", ("direct", "ode", "gru"))
+    check.check(
+        isinstance(est.ode_solver, str),
+        f"ode_solver must be 'rk4' or a torchdiffeq method name such as "
+        f"'dopri5'; got {est.ode_solver!r}",
+    )
+    for name in ("n_context", "latent_dim", "token_dim", "hidden_dim"):
+        check.integer(name, 1)
+    for name in ("conv_channels", "n_heads", "n_layers", "n_frequencies"):
+        check.integer(name, 1)
+    check.integer("n_posterior_samples", 2)
+    check.integer("horizon", 1, allow_none=True)
+    check.integer("frames_per_window", 1, allow_none=True)
+    for name in ("attention_window", "min_period", "max_period"):
+        check.real(name, 0, low_open=True, allow_none=True)
+    check.real("consistency_weight", 0)
+    check.real("kl_weight", 0)
+    check.real("dropout", 0, 1)
+    check.check(
+        isinstance(est.dropout, float | int) and est.dropout < 1,
+        f"dropout must be below 1; got {est.dropout!r}",
+    )
+    check.real("validation_fraction", 0, 1, low_open=True)
+    check.flag("curriculum")
+    check.flag("warm_start")
+    check.choice("extrapolation", ("roll", "raise"))
+    check.choice("latent_layout", ("global", "grid"))
+    check.integer("latent_stride", 1)
+    stride, heads, width = est.latent_stride, est.n_heads, est.token_dim
+    check.check(
+        not (isinstance(stride, int) and stride > 0 and stride & (stride - 1)),
+        f"latent_stride must be a power of two (1, 2, 4, ...); got {stride}",
+    )
+    check.check(
+        not (isinstance(heads, int) and isinstance(width, int) and heads > 0)
+        or width % heads == 0,
+        f"token_dim ({width}) must be a multiple of n_heads ({heads})",
+    )
+    low, high = est.min_period, est.max_period
+    check.check(
+        not (isinstance(low, int | float) and isinstance(high, int | float))
+        or low < high,
+        f"min_period ({low}) must be below max_period ({high})",
+    )
+    check.raise_if_any()
+    if est.dynamics == "ode" and est.ode_solver != "rk4":
+        try:
+            import torchdiffeq  # noqa: F401
+        except ImportError:
+            raise ImportError(
+                f"ode_solver={est.ode_solver!r} needs the optional package "
+                "torchdiffeq: pip install torchdiffeq, or use ode_solver='rk4'."
+            ) from None

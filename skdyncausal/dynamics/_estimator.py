@@ -1,38 +1,39 @@
-"""The scikit-learn estimator around the latent dynamics module."""
+"""`LatentDynamicsRegressor`: the scikit-learn surface of the latent dynamics model.
 
-import copy
+The parts live next to it: validation, normalisation and training windows in
+``_data.py``, the torch module in ``_module.py`` (and the ODE/GRU time maps in
+``_latent_ode.py``), forecasting in ``_forecast.py``.
+"""
+
 import math
-import numbers
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from skorch.helper import predefined_split
 
-from .._base import (
-    TorchEstimatorMixin,
-    as_float64,
-    resolve_device,
-    seed_from,
-    torch_rng,
-)
+from .._base import TorchEstimatorMixin, resolve_device, seed_from, torch_rng
+from .._validation import check_int
 from ..metrics import normalized_mse
 from ._data import (
-    TrajectoryWindows,
+    check_context,
+    check_fit_trajectories,
+    check_obs_shape,
+    check_params,
     check_query_times,
+    check_scored,
     check_times,
-    check_trajectories,
-    frame_observed,
+    frame_statistics,
+    image_shape,
     max_window_span,
+    standardize,
+    unstandardize,
+    window_datasets,
 )
+from ._forecast import Forecaster
 from ._module import LatentDynamicsLoss, LatentDynamicsModule
 
-__all__ = ["LatentDynamicsRegressor", "LatentODERegressor"]
-
-_QUERY_CHUNK = 512  # query times decoded per pass: bounded memory for long queries
-_INSTANCE_CHUNK = 64  # instances (times posterior samples) per pass
-_SPAN_TOL = 1e-6
+__all__ = ["LatentDynamicsRegressor"]
 
 
 class LatentDynamicsRegressor(
@@ -48,6 +49,20 @@ class LatentDynamicsRegressor(
 
     Parameters
     ----------
+    dynamics : {"direct", "ode", "gru"}, default="direct"
+        How the latent state z(t) follows from ψ. ``"direct"``: the
+        solver-free time map z(t) = F(ψ, PE(t − t0)), any time in one pass.
+        ``"ode"``: a latent ODE dz/dt = f(z) from z(0) = g(ψ), integrated with
+        ``ode_solver`` at a step of one frame spacing. ``"gru"``: a
+        discrete-time GRU recurrence, one step per frame spacing, linearly
+        interpolated between steps (convolutional on a latent grid). ODE and
+        GRU extrapolate by stepping on (no rolling); they are the baselines
+        the direct map is measured against, and a parameter so that
+        ``GridSearchCV`` can compare them.
+    ode_solver : str, default="rk4"
+        Integrator of ``dynamics="ode"``: ``"rk4"`` (fixed step, plain torch)
+        or a method of ``torchdiffeq.odeint`` such as ``"dopri5"`` (adaptive;
+        needs the optional torchdiffeq package). Ignored otherwise.
     n_context : int, default=10
         Number of context frames encoded into ψ.
     latent_dim : int, default=16
@@ -123,10 +138,16 @@ class LatentDynamicsRegressor(
         Windows per optimisation step. Small batches (more steps per epoch)
         learned faster per second on CPU: on 32×32 pendulum videos, 60 epochs
         reached test nMSE 0.13 with 16 and 0.26 with 32.
+    optimizer : {"adamw", "adam", "sgd", "rmsprop"} or torch optimizer class, \
+            default="adamw"
+        Optimizer of the network (a ``torch.optim.Optimizer`` subclass works
+        too).
     lr : float, default=1e-3
-        AdamW learning rate.
+        Learning rate.
     weight_decay : float, default=0.0
-        AdamW weight decay.
+        Weight decay of the optimizer.
+    gradient_clip : float or None, default=5.0
+        Largest gradient norm per step (None: no clipping).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the instances and stop when the
         validation loss has not improved for ``n_iter_no_change`` epochs,
@@ -139,6 +160,9 @@ class LatentDynamicsRegressor(
         When fitted already, ``fit`` continues training the current weights
         (keeping the data normalisation and time scale of the first fit), e.g.
         to fine-tune on an intervened system.
+    torch_threads : int or None, default=None
+        Torch intra-op threads during fit, predict and transform (restored
+        afterwards); None keeps torch's setting.
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"``.
     verbose : int, default=0
@@ -173,8 +197,7 @@ class LatentDynamicsRegressor(
 
     See Also
     --------
-    LatentODERegressor : The same model with a latent ODE instead of the direct
-        time map.
+    skdyncausal.metrics.normalized_mse : the forecast error behind :meth:`score`.
 
     Notes
     -----
@@ -210,13 +233,19 @@ class LatentDynamicsRegressor(
     (2, 2, 2)
     >>> est.transform(X[:2]).shape
     (2, 16)
-    """
 
-    _dynamics = "direct"
-    _ode_solver = "rk4"
+    The variant is a parameter, so a grid search can compare the time maps:
+
+    >>> ode = LatentDynamicsRegressor(dynamics="ode", n_context=6, token_dim=16,
+    ...                               hidden_dim=32, max_epochs=2, random_state=0)
+    >>> ode.fit(X, times=t).predict(X[:2, :6], times=[9.0]).shape
+    (2, 1, 2)
+    """
 
     def __init__(
         self,
+        dynamics="direct",
+        ode_solver="rk4",
         n_context=10,
         latent_dim=16,
         latent_layout="global",
@@ -240,16 +269,21 @@ class LatentDynamicsRegressor(
         extrapolation="roll",
         max_epochs=100,
         batch_size=16,
+        optimizer="adamw",
         lr=1e-3,
         weight_decay=0.0,
+        gradient_clip=5.0,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
         warm_start=False,
+        torch_threads=None,
         device="cpu",
         verbose=0,
         random_state=None,
     ):
+        self.dynamics = dynamics
+        self.ode_solver = ode_solver
         self.n_context = n_context
         self.latent_dim = latent_dim
         self.latent_layout = latent_layout
@@ -273,128 +307,24 @@ class LatentDynamicsRegressor(
         self.extrapolation = extrapolation
         self.max_epochs = max_epochs
         self.batch_size = batch_size
+        self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
+        self.gradient_clip = gradient_clip
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.warm_start = warm_start
+        self.torch_threads = torch_threads
         self.device = device
         self.verbose = verbose
         self.random_state = random_state
 
-    # ------------------------------------------------------------------ checks
-    def _check_params(self):
-        check = self._param_check()
-        for name in ("n_context", "latent_dim", "token_dim", "hidden_dim"):
-            check.integer(name, 1)
-        for name in ("conv_channels", "n_heads", "n_layers", "n_frequencies"):
-            check.integer(name, 1)
-        check.integer("n_posterior_samples", 2)
-        check.integer("horizon", 1, allow_none=True)
-        check.integer("frames_per_window", 1, allow_none=True)
-        check.real("attention_window", 0, low_open=True, allow_none=True)
-        check.real("min_period", 0, low_open=True, allow_none=True)
-        check.real("max_period", 0, low_open=True, allow_none=True)
-        check.real("consistency_weight", 0)
-        check.real("kl_weight", 0)
-        check.real("dropout", 0, 1)
-        check.check(
-            isinstance(self.dropout, float | int) and self.dropout < 1,
-            f"dropout must be below 1; got {self.dropout!r}",
-        )
-        check.real("validation_fraction", 0, 1, low_open=True)
-        check.flag("curriculum")
-        check.flag("warm_start")
-        check.choice("extrapolation", ("roll", "raise"))
-        check.choice("latent_layout", ("global", "grid"))
-        check.integer("latent_stride", 1)
-        stride = self.latent_stride
-        if isinstance(stride, int) and stride > 0 and stride & (stride - 1):
-            check.check(
-                False,
-                f"latent_stride must be a power of two (1, 2, 4, ...); got {stride}",
-            )
-        ok_heads = isinstance(self.n_heads, int) and isinstance(self.token_dim, int)
-        if ok_heads and self.n_heads > 0 and self.token_dim % self.n_heads:
-            check.check(
-                False,
-                f"token_dim ({self.token_dim}) must be a multiple of n_heads "
-                f"({self.n_heads})",
-            )
-        if (
-            isinstance(self.min_period, int | float)
-            and isinstance(self.max_period, int | float)
-            and self.min_period >= self.max_period
-        ):
-            check.check(
-                False,
-                f"min_period ({self.min_period}) must be below max_period "
-                f"({self.max_period})",
-            )
-        check.raise_if_any()
-
-    def _validate_fit_data(self, X, times):
-        X = check_trajectories(X)
-        n, n_times = X.shape[:2]
-        if self.n_context >= n_times:
-            raise ValueError(
-                f"n_context={self.n_context} must be smaller than the number of "
-                f"times in X ({n_times}): the frames after the context are the "
-                "training targets."
-            )
-        if self.latent_layout == "grid" and X.ndim == 3:
-            raise ValueError(
-                "latent_layout='grid' needs image or field frames, X of shape "
-                "(n_instances, n_times, H, W) or (n_instances, n_times, C, H, W); "
-                f"got vector observations, X of shape {X.shape}. Use "
-                "latent_layout='global' for vectors."
-            )
-        if times is None:
-            times = np.arange(n_times, dtype=np.float64)
-        t = check_times(times, n, n_times)
-        observed = frame_observed(X)
-        if not observed[:, : self.n_context].any(1).all():
-            bad = np.flatnonzero(~observed[:, : self.n_context].any(1))
-            raise ValueError(
-                f"X: every instance needs an observed frame among its first "
-                f"n_context={self.n_context} frames; instances {bad[:10].tolist()} "
-                "have none."
-            )
-        return X, t
-
-    def _check_obs_shape(self, X, name="X"):
-        if X.shape[2:] != self.obs_shape_:
-            raise ValueError(
-                f"{name} has observations of shape {X.shape[2:]} but the estimator "
-                f"was fitted on observations of shape {self.obs_shape_} "
-                f"(n_features_in_={self.n_features_in_}); {name} must have shape "
-                f"(n_instances, n_times, {', '.join(map(str, self.obs_shape_))})."
-            )
-
-    # ------------------------------------------------------------- data prep
-    def _standardize(self, X):
-        # X (n, T, *obs) float32 -> standardised copy (NaN kept)
-        view = self._channel_view(X.ndim)
-        return (
-            (X - self.obs_mean_.reshape(view)) / self.obs_std_.reshape(view)
-        ).astype(np.float32)
-
-    def _channel_view(self, ndim):
-        # obs (C,) or (C, H, W): one statistic per channel / feature
-        return (1, 1, -1) + (1,) * (ndim - 3)
-
+    # ------------------------------------------------------------- data state
     def _set_data_state(self, X, t):
-        obs_shape = X.shape[2:]
-        self.obs_shape_ = tuple(int(s) for s in obs_shape)
-        self.n_features_in_ = int(np.prod(obs_shape))
-        self._image_shape = (1, *obs_shape) if len(obs_shape) == 2 else obs_shape
-        Xc = X.reshape(X.shape[:2] + self._image_shape)
-        axes = tuple(i for i in range(Xc.ndim) if i != 2)
-        mean = np.nanmean(Xc, axis=axes, dtype=np.float64)
-        std = np.nanstd(Xc, axis=axes, dtype=np.float64)
-        self.obs_mean_ = np.nan_to_num(mean).astype(np.float32)
-        self.obs_std_ = np.where(np.nan_to_num(std) > 1e-8, std, 1.0).astype(np.float32)
+        self.obs_shape_ = tuple(int(s) for s in X.shape[2:])
+        self.n_features_in_ = int(np.prod(self.obs_shape_))
+        self.obs_mean_, self.obs_std_ = frame_statistics(X)
         shared = np.allclose(t, t[:1], rtol=0, atol=0)
         self.times_ = t[0].copy() if shared else None
         self.time_scale_ = float(np.median(np.diff(t, axis=1)))
@@ -402,70 +332,53 @@ class LatentDynamicsRegressor(
         self.horizon_ = n_after if self.horizon is None else min(self.horizon, n_after)
         self.trained_span_ = max_window_span(t, self.n_context, self.horizon_)
 
-    def _as_model_input(self, X):
-        """(n, T, *obs) raw -> standardised (n, T, C[, H, W]) float32 with NaN."""
-        X = X.reshape(X.shape[:2] + self._image_shape)
-        return self._standardize(X)
-
     def _module_params(self):
         scale = self.time_scale_
         span = self.trained_span_ / scale
         min_period = 4.0 if self.min_period is None else self.min_period / scale
         max_period = 2.0 * span if self.max_period is None else self.max_period / scale
         max_period = max(max_period, 1.01 * min_period)
-        image = len(self._image_shape) == 3
+        shape = image_shape(self.obs_shape_)
+        image = len(shape) == 3
+        window = self.attention_window
         return dict(
-            n_channels=int(self._image_shape[0]),
-            height=int(self._image_shape[1]) if image else 0,
-            width=int(self._image_shape[2]) if image else 0,
+            n_channels=int(shape[0]),
+            height=int(shape[1]) if image else 0,
+            width=int(shape[2]) if image else 0,
             token_dim=self.token_dim,
             hidden_dim=self.hidden_dim,
             latent_dim=self.latent_dim,
             n_heads=self.n_heads,
             n_layers=self.n_layers,
-            attention_window=3.0
-            if self.attention_window is None
-            else float(self.attention_window),
+            attention_window=3.0 if window is None else float(window),
             n_frequencies=self.n_frequencies,
             min_period=float(min_period),
             max_period=float(max_period),
             conv_channels=self.conv_channels,
             dropout=float(self.dropout),
-            dynamics=self._dynamics,
+            dynamics=self.dynamics,
             ode_step=1.0,
-            ode_solver=self._ode_solver,
+            ode_solver=self.ode_solver,
             latent_layout=self.latent_layout,
             latent_stride=self.latent_stride,
         )
 
     def _datasets(self, Xs, t, rng):
         """Split instances for early stopping and build the window datasets."""
-        tau = t / self.time_scale_
         n = Xs.shape[0]
-        idx_valid = np.array([], dtype=int)
+        n_valid = 0
         if self.early_stopping and n >= 2:
             n_valid = min(n - 1, max(1, round(self.validation_fraction * n)))
-            idx_valid = rng.permutation(n)[:n_valid]
-        train = np.setdiff1d(np.arange(n), idx_valid)
-        train_ds = TrajectoryWindows(
-            Xs[train],
-            tau[train],
+        return window_datasets(
+            Xs,
+            t / self.time_scale_,
             self.n_context,
             self.horizon_,
+            n_valid=n_valid,
+            rng=rng,
             frames_per_window=self.frames_per_window,
             consistency=self.consistency_weight > 0,
         )
-        valid_ds = None
-        if idx_valid.size:
-            valid_ds = TrajectoryWindows(
-                Xs[idx_valid],
-                tau[idx_valid],
-                self.n_context,
-                self.horizon_,
-                consistency=False,
-                random_windows=False,
-            )
-        return train_ds, valid_ds
 
     # ----------------------------------------------------------------- fitting
     def fit(self, X, y=None, *, times=None):
@@ -488,40 +401,32 @@ class LatentDynamicsRegressor(
         """
         if self.warm_start and hasattr(self, "net_"):
             return self._continue(X, times, epochs=None)
-        self._check_params()
-        X, t = self._validate_fit_data(X, times)
+        check_params(self)
+        X, t = check_fit_trajectories(X, times, self.n_context, self.latent_layout)
         device = resolve_device(self.device)
-        # Everything is validated; should training itself fail, put back the
-        # previous state (unfitted, or the last fit) instead of a half-built one.
-        previous = dict(self.__dict__)
-        try:
-            return self._fit_new(X, t, device)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(previous)
-            raise
-
-    def _fit_new(self, X, t, device):
-        self.device_ = device
-        self._set_data_state(X, t)
-        seed = seed_from(self.random_state)
-        Xs = self._as_model_input(X)
-        with torch_rng(seed, self.device_) as generator:
-            train_ds, valid_ds = self._datasets(Xs, t, np.random.default_rng(seed))
-            self.net_ = self._make_net(
-                LatentDynamicsModule,
-                LatentDynamicsLoss,
-                generator=generator,
-                valid_dataset=valid_ds,
-                **self._module_params(),
-            )
-            self.net_.set_params(
-                criterion__kl_weight=float(self.kl_weight),
-                criterion__consistency_weight=float(self.consistency_weight),
-            )
-            self.net_.initialize()
-            self.history_ = self._run_epochs(train_ds, self.max_epochs, self.curriculum)
-        self.loss_curve_ = [row["train_loss"] for row in self.history_]
+        with self._rollback(), self._threads():
+            self.device_ = device
+            self._set_data_state(X, t)
+            seed = seed_from(self.random_state)
+            Xs = standardize(X, self.obs_mean_, self.obs_std_)
+            with torch_rng(seed, self.device_) as generator:
+                train_ds, valid_ds = self._datasets(Xs, t, np.random.default_rng(seed))
+                self.net_ = self._make_net(
+                    LatentDynamicsModule,
+                    LatentDynamicsLoss,
+                    generator=generator,
+                    valid_dataset=valid_ds,
+                    **self._module_params(),
+                )
+                self.net_.set_params(
+                    criterion__kl_weight=float(self.kl_weight),
+                    criterion__consistency_weight=float(self.consistency_weight),
+                )
+                self.net_.initialize()
+                self.history_ = self._run_epochs(
+                    train_ds, self.max_epochs, self.curriculum
+                )
+            self.loss_curve_ = [row["train_loss"] for row in self.history_]
         return self
 
     def _run_epochs(self, dataset, epochs, curriculum):
@@ -563,12 +468,8 @@ class LatentDynamicsRegressor(
         -------
         self : LatentDynamicsRegressor
         """
-        if epochs is not None and (
-            not isinstance(epochs, numbers.Integral)
-            or isinstance(epochs, bool)
-            or epochs < 1
-        ):
-            raise ValueError(f"epochs must be None or an integer >= 1; got {epochs!r}.")
+        if epochs is not None:
+            check_int(epochs, "epochs", 1)
         if not hasattr(self, "net_"):
             max_epochs = self.max_epochs
             try:
@@ -580,21 +481,19 @@ class LatentDynamicsRegressor(
         return self._continue(X, times, epochs)
 
     def _continue(self, X, times, epochs):
-        self._check_params()
-        X, t = self._validate_fit_data(X, times)
-        self._check_obs_shape(X)
+        check_params(self)
+        X, t = check_fit_trajectories(X, times, self.n_context, self.latent_layout)
+        check_obs_shape(X, self.obs_shape_)
         epochs = self.max_epochs if epochs is None else int(epochs)
-        n_times = X.shape[1]
-        horizon = min(self.horizon_, n_times - self.n_context)
         seed = seed_from(self.random_state) + len(self.net_.history)
         seed %= np.iinfo(np.int32).max
-        Xs = self._as_model_input(X)
+        Xs = standardize(X, self.obs_mean_, self.obs_std_)
         saved_horizon = self.horizon_
-        saved = self._training_state()
-        self.horizon_ = horizon
-        try:
+        with self._rollback(weights=True), self._threads():
+            self.horizon_ = min(self.horizon_, X.shape[1] - self.n_context)
             with torch_rng(seed, self.device_) as generator:
-                train_ds, valid_ds = self._datasets(Xs, t, np.random.default_rng(seed))
+                rng = np.random.default_rng(seed)
+                train_ds, valid_ds = self._datasets(Xs, t, rng)
                 has_stopper = "early_stopping" in dict(self.net_.callbacks_)
                 if has_stopper and valid_ds is None:
                     valid_ds = train_ds
@@ -602,189 +501,35 @@ class LatentDynamicsRegressor(
                 if has_stopper:
                     self.net_.train_split = predefined_split(valid_ds)
                 self.net_.iterator_train__generator = generator
-                history = self._run_epochs(train_ds, epochs, False)
-        except BaseException:
-            self._restore_training_state(saved)
-            raise
-        finally:
+                self.history_ = self._run_epochs(train_ds, epochs, False)
             self.horizon_ = saved_horizon
-        self.history_ = history
-        self.loss_curve_ = [row["train_loss"] for row in self.history_]
+            self.loss_curve_ = [row["train_loss"] for row in self.history_]
         return self
 
-    def _training_state(self):
-        """Copies of what continued training changes, to undo a failed run."""
-        net = self.net_
-        return {
-            "module": copy.deepcopy(net.module_.state_dict()),
-            "optimizer": copy.deepcopy(net.optimizer_.state_dict()),
-            "history": copy.deepcopy(net.history),
-            "train_split": net.train_split,
-        }
-
-    def _restore_training_state(self, saved):
-        net = self.net_
-        net.module_.load_state_dict(saved["module"])
-        net.optimizer_.load_state_dict(saved["optimizer"])
-        net.history = saved["history"]
-        net.train_split = saved["train_split"]
-
-    def __setstate__(self, state):
-        # skorch loads a net saved on CUDA onto the CPU when CUDA is missing;
-        # follow the device the net actually landed on.
-        net = state.get("net_")
-        if net is not None and "device_" in state:
-            state = {**state, "device_": str(torch.device(net.device))}
-        super().__setstate__(state)
-
     # -------------------------------------------------------------- predicting
-    def _context(self, X, context_times, name="X"):
-        """Validate context frames; return standardised frames, times (n, K)."""
+    def _context(self, X, context_times):
+        """Validated standardised context frames, their relative times (n, K)
+        in model units and which frames are observed."""
         check_is_fitted(self, "net_")
-        X = check_trajectories(X, name=name)
-        self._check_obs_shape(X, name)
-        n = X.shape[0]
-        if context_times is None:
-            if self.times_ is None:
-                raise ValueError(
-                    "the estimator was fitted with per-instance times, so there is "
-                    "no default context grid; pass context_times of shape "
-                    "(n_context,) or (n_instances, n_context)."
-                )
-            k = min(X.shape[1], self.n_context)
-            X = X[:, :k]
-            context_times = self.times_[:k]
-        t = check_times(context_times, n, X.shape[1], name="context_times")
-        observed = frame_observed(X)
-        if not observed.any(1).all():
-            bad = np.flatnonzero(~observed.any(1))
-            raise ValueError(
-                f"{name}: instances {bad[:10].tolist()} have no observed context "
-                "frame (all values NaN); at least one is needed."
-            )
-        return self._as_model_input(X), t, observed
+        X, t, observed = check_context(
+            X,
+            context_times,
+            fit_times=self.times_,
+            n_context=self.n_context,
+            obs_shape=self.obs_shape_,
+        )
+        Xs = standardize(X, self.obs_mean_, self.obs_std_)
+        return Xs, t, (t - t[:, :1]) / self.time_scale_, observed
 
-    def _module(self):
-        module = self.net_.module_
-        module.eval()
-        return module
-
-    def _tensor(self, array):
-        return torch.as_tensor(array, dtype=torch.float32, device=self.device_)
-
-    def _encode(self, Xs, t, observed):
-        """ψ mean and logvar for standardised context frames."""
-        module = self._module()
-        tau = (t - t[:, :1]) / self.time_scale_
-        with torch.no_grad():
-            mean, logvar = module.encode(
-                self._tensor(np.nan_to_num(Xs)),
-                self._tensor(tau),
-                torch.as_tensor(observed, device=self.device_),
-            )
-        return mean, logvar
-
-    def _max_direct_span(self):
-        """Longest relative time decoded without rolling (model time units)."""
-        return self.trained_span_ / self.time_scale_ * (1 + _SPAN_TOL) + _SPAN_TOL
-
-    def _forecast(self, psi, ctx_tau, query):
-        """Frames at relative query times, rolling forward past the trained span.
-
-        psi (b, L), ctx_tau (b, K) context offsets, query (b, Q) relative times,
-        all in model units -> standardised frames (b, Q, C[, H, W]).
-        """
-        module = self._module()
-        span = self._max_direct_span()
-        seg = torch.zeros_like(query, dtype=torch.long)  # (b, Q) roll index
-        shift = torch.zeros_like(ctx_tau[:, -1])  # (b,) advance of one roll
-        if math.isfinite(span):
-            shift = span - ctx_tau[:, -1]
-            late = (query - span).clamp(min=0.0) / shift.unsqueeze(1)
-            seg = torch.ceil(late).long()
-        psis = [psi]
-        roll_frames = torch.ones_like(ctx_tau, dtype=torch.bool)
-        for _ in range(int(seg.max())):
-            # predict the frames of the next context from the current ψ
-            z = module.latent(psis[-1], ctx_tau + shift.unsqueeze(1))  # (b, K, L)
-            frames = module.decode(z)
-            mean, _ = module.encode(frames, ctx_tau, roll_frames)
-            psis.append(mean)
-        out = None
-        for r, psi_r in enumerate(psis):
-            hit = seg == r  # (b, Q)
-            if not hit.any():
-                continue
-            tau = torch.where(hit, query - r * shift.unsqueeze(1), 0.0)
-            z = module.latent(psi_r, tau)  # (b, Q, L)
-            frames = module.decode(z[hit])  # (n_hit, *obs)
-            if out is None:
-                out = frames.new_empty(query.shape + frames.shape[1:])
-            out[hit] = frames
-        return out
-
-    def _predict_standardized(self, Xs, t, observed, query, n_samples=0):
-        """Mean (and std when n_samples) of standardised frames, numpy float64."""
-        rel = (query - t[:, :1]) / self.time_scale_  # (n, Q)
-        if (rel < -_SPAN_TOL).any():
-            raise ValueError(
-                "query times must not precede the first context time; got a query "
-                f"{-rel.min() * self.time_scale_:.4g} before it."
-            )
-        if self.extrapolation == "raise" and (rel > self._max_direct_span()).any():
-            raise ValueError(
-                "query times reach "
-                f"{rel.max() * self.time_scale_:.4g} after the first context time, "
-                f"beyond the longest trained window ({self.trained_span_:.4g}); "
-                "the time map does not extrapolate. Set extrapolation='roll' to "
-                "roll forward by re-encoding predicted frames, or fit with longer "
-                "trajectories."
-            )
-        n = Xs.shape[0]
-        ctx_tau = (t - t[:, :1]) / self.time_scale_
-        module = self._module()
-        mean_out = np.empty((n, rel.shape[1], *Xs.shape[2:]), dtype=np.float64)
-        std_out = np.empty_like(mean_out) if n_samples else None
-        step = max(1, _INSTANCE_CHUNK // max(1, n_samples))
-        with torch.no_grad():
-            for lo in range(0, n, step):
-                sl = slice(lo, lo + step)
-                mean, logvar = self._encode(Xs[sl], t[sl], observed[sl])
-                c_tau = self._tensor(ctx_tau[sl])
-                for qlo in range(0, rel.shape[1], _QUERY_CHUNK):
-                    q = self._tensor(rel[sl, qlo : qlo + _QUERY_CHUNK])
-                    mean_out[sl, qlo : qlo + q.shape[1]] = as_float64(
-                        self._forecast(mean, c_tau, q)
-                    )
-                if n_samples:
-                    std_out[sl] = self._sample_std(
-                        mean, logvar, c_tau, self._tensor(rel[sl]), n_samples
-                    )
-        if n_samples:
-            noise = as_float64(module.observation_logvar().exp()[0])  # (C[, 1, 1])
-            std_out = np.sqrt(std_out**2 + noise)
-        return mean_out, std_out
-
-    def _sample_std(self, mean, logvar, ctx_tau, rel, n_samples):
-        """Std over ψ posterior samples of the predicted frames (b, Q, *obs)."""
-        b = mean.shape[0]
-        eps = torch.randn((n_samples, *mean.shape), device=mean.device)
-        psi = (mean + torch.exp(0.5 * logvar) * eps).reshape(n_samples * b, -1)
-        c_tau = ctx_tau.repeat(n_samples, 1)
-        chunks = []
-        for qlo in range(0, rel.shape[1], _QUERY_CHUNK):
-            q = rel[:, qlo : qlo + _QUERY_CHUNK].repeat(n_samples, 1)
-            frames = self._forecast(psi, c_tau, q)
-            frames = frames.reshape((n_samples, b, *frames.shape[1:]))
-            chunks.append(as_float64(frames.std(0)))
-        return np.concatenate(chunks, axis=1)
-
-    def _unstandardize(self, Y, scale_only=False):
-        view = self._channel_view(Y.ndim)
-        Y = Y * self.obs_std_.reshape(view)
-        if not scale_only:
-            Y = Y + self.obs_mean_.reshape(view)
-        return Y.reshape(Y.shape[:2] + self.obs_shape_)
+    def _forecaster(self):
+        return Forecaster(
+            self.net_.module_,
+            self.device_,
+            time_scale=self.time_scale_,
+            trained_span=self.trained_span_,
+            rolls=self.dynamics == "direct",
+            extrapolation=self.extrapolation,
+        )
 
     def predict(self, X, times=None, *, context_times=None, return_std=False):
         """Frames of new instances at any real query times.
@@ -813,26 +558,20 @@ class LatentDynamicsRegressor(
         y_pred : ndarray of shape (n_instances, n_query) + obs_shape, float64
         y_std : ndarray of the same shape, only when ``return_std=True``
         """
-        Xs, t, observed = self._context(X, context_times)
-        query = self._default_query(times, Xs.shape[0])
+        Xs, t, ctx_tau, observed = self._context(X, context_times)
+        query = check_query_times(times, Xs.shape[0], self.times_, self.n_context)
+        forecaster = self._forecaster()
+        rel = forecaster.relative_times(t, query)
         n_samples = self.n_posterior_samples if return_std else 0
-        seed = seed_from(self.random_state)
-        with torch_rng(seed, self.device_):
-            mean, std = self._predict_standardized(Xs, t, observed, query, n_samples)
-        y = self._unstandardize(mean)
+        with self._threads(), torch_rng(seed_from(self.random_state), self.device_):
+            mean, std = forecaster.predict(Xs, ctx_tau, observed, rel, n_samples)
+        y = unstandardize(mean, self.obs_mean_, self.obs_std_, self.obs_shape_)
         if return_std:
-            return y, self._unstandardize(std, scale_only=True)
+            sd = unstandardize(
+                std, self.obs_mean_, self.obs_std_, self.obs_shape_, scale_only=True
+            )
+            return y, sd
         return y
-
-    def _default_query(self, times, n):
-        if times is None:
-            if self.times_ is None:
-                raise ValueError(
-                    "the estimator was fitted with per-instance times; pass the "
-                    "query `times` explicitly."
-                )
-            times = self.times_[self.n_context :]
-        return check_query_times(times, n)
 
     def transform(self, X, *, context_times=None):
         """Instance encodings ψ (posterior means) from the first context frames.
@@ -850,14 +589,9 @@ class LatentDynamicsRegressor(
             n_cells): the map of ``latent_dim`` channels on the latent grid,
             flattened channel-major.
         """
-        Xs, t, observed = self._context(X, context_times)
-        mean = torch.cat(
-            [
-                self._encode(Xs[i : i + 256], t[i : i + 256], observed[i : i + 256])[0]
-                for i in range(0, Xs.shape[0], 256)
-            ]
-        )
-        return as_float64(mean)
+        Xs, _, ctx_tau, observed = self._context(X, context_times)
+        with self._threads():
+            return self._forecaster().transform(Xs, ctx_tau, observed)
 
     def fit_transform(self, X, y=None, *, times=None):
         """Fit, then return ψ of the training instances (their first frames)."""
@@ -890,22 +624,7 @@ class LatentDynamicsRegressor(
             Higher is better; 1 is a perfect forecast, 0 the skill of zeros.
         """
         check_is_fitted(self, "net_")
-        X = check_trajectories(X)
-        n, n_times = X.shape[:2]
-        if n_times <= self.n_context:
-            raise ValueError(
-                f"score needs frames after the n_context={self.n_context} context "
-                f"frames; X has {n_times} times."
-            )
-        if times is None:
-            if self.times_ is None or n_times > len(self.times_):
-                raise ValueError(
-                    "pass `times` to score: the estimator has no shared fit grid "
-                    "long enough for X (it was fitted with per-instance times or "
-                    "shorter trajectories)."
-                )
-            times = self.times_[:n_times]
-        t = check_times(times, n, n_times)
+        X, t = check_scored(X, times, self.n_context, self.times_)
         k = self.n_context
         y_pred = self.predict(X[:, :k], t[:, k:], context_times=t[:, :k])
         return 1.0 - normalized_mse(X[:, k:], y_pred)
@@ -918,55 +637,3 @@ class LatentDynamicsRegressor(
         tags.target_tags.required = False
         tags.non_deterministic = False
         return tags
-
-
-class LatentODERegressor(LatentDynamicsRegressor):
-    """The same estimator with a latent ODE (fixed-step RK4) for z(t).
-
-    Tokenizer, encoder, decoder, loss and training are those of
-    :class:`LatentDynamicsRegressor`; only z(t) comes from integrating
-    dz/dt = f(z) from z(0) = g(ψ) with step one frame spacing. Used as the
-    baseline in benchmarks. Query times past the trained window are integrated
-    directly (no rolling).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skdyncausal.dynamics import LatentODERegressor
-    >>> t = np.linspace(0, 6, 20)
-    >>> X = np.sin(t[None, :, None] + np.linspace(0, 3, 30)[:, None, None])
-    >>> est = LatentODERegressor(n_context=5, token_dim=16, hidden_dim=32,
-    ...                          max_epochs=2, random_state=0).fit(X, times=t)
-    >>> est.predict(X[:3, :5], times=[6.5]).shape
-    (3, 1, 1)
-    """
-
-    _dynamics = "ode"
-
-    def _max_direct_span(self):
-        return math.inf
-
-
-class LatentGRURegressor(LatentODERegressor):
-    """The same estimator with a discrete-time GRU recurrence for z(t).
-
-    Tokenizer, encoder, decoder, loss and training are those of
-    :class:`LatentDynamicsRegressor`; z advances one frame spacing per GRU step
-    from z(0) = r(tanh(g(ψ))) (a convolutional GRU with
-    ``latent_layout="grid"``), and a real query time takes the linear
-    interpolation of the two states around it. The recurrent baseline of the
-    benchmarks; query times past the trained window are stepped directly.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skdyncausal.dynamics import LatentGRURegressor
-    >>> t = np.linspace(0, 6, 20)
-    >>> X = np.sin(t[None, :, None] + np.linspace(0, 3, 30)[:, None, None])
-    >>> est = LatentGRURegressor(n_context=5, token_dim=16, hidden_dim=32,
-    ...                          max_epochs=2, random_state=0).fit(X, times=t)
-    >>> est.predict(X[:3, :5], times=[6.5]).shape
-    (3, 1, 1)
-    """
-
-    _dynamics = "gru"
