@@ -154,19 +154,19 @@ def test_options_baseline_dropout_threads(sem, prior):
             P = est.fit(sem.X, prior=prior, interventions=sem.interventions)
             P = P.predict_proba()
             assert np.isfinite(P).all() and torch.get_num_threads() == 2
-        assert (est.baseline_ is not None) and len(est.train_pairs_) <= 8
+        assert (est.featurizer_.baseline_ is not None) and len(est.train_pairs_) <= 8
         assert len(est.validation_pairs_) <= 2
     finally:
         torch.set_num_threads(before)
 
 
 def test_epoch_sampler_draws_fresh_subsets():
-    from skdyncausal.causal._estimator import _EpochSampler
+    from skdyncausal.causal._data import EpochSampler
 
     g = torch.Generator().manual_seed(0)
-    small = list(_EpochSampler(10, 4, g))
+    small = list(EpochSampler(10, 4, g))
     assert len(small) == 4 and len(set(small)) == 4
-    cycled = list(_EpochSampler(3, 7, g))
+    cycled = list(EpochSampler(3, 7, g))
     assert len(cycled) == 7 and set(cycled) == {0, 1, 2}
 
 

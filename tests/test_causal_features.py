@@ -125,8 +125,9 @@ def test_features_read_no_labels(sem):
     for A in (A1, A2):
         est = CausalStructureEstimator(max_epochs=1, random_state=0)
         est.fit(sem.X, prior=A, interventions=sem.interventions)
-        data = est._prepare(sem.X, sem.interventions)
-        feats.append(est._features_of(data, pairs))
+        data = est.featurizer_.prepare(sem.X, sem.interventions)
+        src, dst = pairs[:, 0].astype(int), pairs[:, 1].astype(int)
+        feats.append(F.pair_features(data, src, dst))
     for key in ("scalars", "graph_scalars", "images"):
         np.testing.assert_array_equal(feats[0][key], feats[1][key])
 

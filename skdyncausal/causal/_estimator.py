@@ -1,224 +1,47 @@
-"""`CausalStructureEstimator`: supervised causal structure learning over pairs."""
+"""`CausalStructureEstimator`: supervised causal structure learning over pairs.
 
-import numbers
-import time
+The parts live next to it: validation, the pair split and the batches in
+``_data.py``, the pair features in ``_features.py`` (the kinds of evidence in
+``_statistics.py``), the network in ``_module.py``.
+"""
+
 import warnings
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import (
     TorchEstimatorMixin,
-    as_float64,
     resolve_device,
     seed_from,
     torch_rng,
 )
-from ._features import (
-    GRAPH_SCALAR_NAMES,
-    N_CHANNELS,
-    NODE_FEATURE_NAMES,
-    SCALAR_NAMES,
-    all_pairs,
-    iter_pair_features,
-    prepare_pair_data,
-    reverse_scalars,
-    source_blocks,
+from ._data import (
+    EpochSampler,
+    PairDataset,
+    as_batch,
+    check_interventions,
+    check_params,
+    check_prior,
+    check_X_form,
+    split_pairs,
 )
-from ._module import ARCHITECTURES, CausalPairModule, WeightedBCEWithLogitsLoss
+from ._features import N_CHANNELS, NODE_FEATURE_NAMES, PairFeaturizer
+from ._module import (
+    CausalPairModule,
+    WeightedBCEWithLogitsLoss,
+    pair_probabilities,
+)
 
 __all__ = ["CausalStructureEstimator"]
 
 # An epoch makes at least this many optimizer steps: a small label set is
 # cycled, so early stopping does not end training after a handful of steps.
 _MIN_STEPS_PER_EPOCH = 10
-# Symmetric pair statistics of the baseline logit (the ``offset``), per kind
-# of label: |pcorr| for direct edges, |corr| and the distance in the
-# correlation graph Ĝ0 for total effects. (scalars, graph scalars)
-_BASELINE = {
-    "direct": (("abs_pcorr",), ()),
-    "ancestral": (("abs_corr",), ("g0_inverse_distance",)),
-}
-# Features that come from the knock-out rows of the cause ``i`` (scalars of
-# (i, j), their names in the reversed scalars of (j, i), and node features).
-_KO_SCALARS = ("shift_ij", "shift_t_ij", "knocked_i")
-_KO_SCALARS_REV = ("shift_ji", "shift_t_ji", "knocked_j")
-_KO_NODE = ("knocked", "mean_shift_out", "max_shift_out")
-
-_CV_HINT = (
-    "Cross-validation (GridSearchCV, cross_val_score, ...) slices every fit "
-    "argument whose length equals n_samples, which mangles a (p, p) prior when "
-    "n_samples == p: in that case pass the prior as the constructor parameter, "
-    "CausalStructureEstimator(prior=A), instead of fit(X, prior=A)."
-)
-
-
-_X_FORM = "X must be a 2-D array-like or DataFrame of shape (n_samples, n_variables)"
-
-
-def _check_X_form(X, n_features, owner):
-    """Refuse X of the wrong dimension, too small, or holding text, naming X.
-
-    ``n_features``: the number of variables seen in fit (None in fit, where
-    at least 2 are needed); ``owner``: the estimator's class name. The
-    messages keep scikit-learn's wording. Returns X, as an array unless it
-    is a DataFrame.
-    """
-    if isinstance(X, pd.DataFrame):
-        _check_frame_columns(X)
-    elif hasattr(X, "toarray") or hasattr(X, "tocsr"):
-        return X  # sparse: refused by validate_data, which names X
-    else:
-        try:
-            X = np.asarray(X)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"{_X_FORM}, one row per sample and one column per variable; it "
-                f"could not be read as an array ({exc}). Pass a rectangular "
-                "numeric array, e.g. np.column_stack([x0, x1, ...])."
-            ) from None
-        kind = X.dtype.kind
-        if kind in "USa" or (
-            kind == "O" and any(isinstance(v, str | bytes) for v in X.flat)
-        ):
-            raise TypeError(
-                f"X must hold numbers; got text (dtype {X.dtype}). Convert it to "
-                "a numeric array first, e.g. X.astype(float) for numbers stored "
-                "as strings."
-            )
-        if kind == "c":
-            raise ValueError(
-                f"Complex data not supported: X must hold real numbers; got dtype "
-                f"{X.dtype}. Pass the real part (X.real) or the modulus "
-                "(np.abs(X)) explicitly."
-            )
-    shape = tuple(X.shape)
-    if len(shape) != 2:
-        fix = (
-            "stack the variables as columns, e.g. np.column_stack([x0, x1, ...])"
-            if len(shape) < 2
-            else "one row per sample, e.g. X.reshape(len(X), -1)"
-        )
-        raise ValueError(
-            f"{_X_FORM}; got a {len(shape)}-D input of shape {shape}. Reshape "
-            f"your data: {fix}."
-        )
-    n, p = shape
-    if n < 2:
-        raise ValueError(
-            f"{_X_FORM} with n_samples >= 2; found {n} sample(s) (shape={shape}) "
-            "while a minimum of 2 is required. Pass more samples, one row each."
-        )
-    if n_features is None and p < 2:
-        raise ValueError(
-            f"{_X_FORM} with n_variables >= 2; found {p} feature(s) "
-            f"(shape={shape}) while a minimum of 2 is required. Causal structure "
-            "needs two or more variables, one column each."
-        )
-    if n_features is not None and p != n_features:
-        raise ValueError(
-            f"X has {p} features, but {owner} is expecting {n_features} features "
-            f"as input: pass X of shape (n_samples, {n_features}), the variables "
-            "of fit in the same order."
-        )
-    return X
-
-
-def _check_frame_columns(X):
-    """Refuse a DataFrame with non-numeric columns, naming them."""
-    bad, cols = [], []
-    for k, (name, dtype) in enumerate(X.dtypes.items()):
-        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
-            continue
-        if pd.api.types.is_object_dtype(dtype) and not any(
-            isinstance(v, str | bytes) for v in X.iloc[:, k].to_numpy()
-        ):
-            continue  # numbers held as objects: converted by validate_data
-        bad.append(name)
-        cols.append(k)
-    if bad:
-        raise TypeError(
-            f"X must hold numbers; the DataFrame columns {bad[:10]} are not "
-            "numeric (dtypes "
-            f"{[str(X.dtypes.iloc[k]) for k in cols[:10]]}). Convert them, e.g. "
-            "X.astype(float), or drop them."
-        )
-
-
-class _PairDataset(torch.utils.data.Dataset):
-    """Pair features as ``(features dict, label)``, fetched a whole batch at once.
-
-    ``__getitems__`` gathers a batch with one fancy index per array (the
-    DataLoader's per-item path costs more than the network on small pairs);
-    :func:`_as_batch` is the matching identity ``collate_fn``.
-
-    With ``mask`` (training only), each pair is, with probability
-    ``mask["rate"]``, shown as if its cause had never been knocked out: the
-    knock-out scalars of ``i`` take their value for a variable without
-    knock-outs and the module embeds ``i`` from the masked node features.
-    Pairs whose cause is never knocked out are shown unchanged.
-    """
-
-    def __init__(self, features, y, mask=None, seed=0):
-        self.features = {k: v for k, v in features.items() if v is not None}
-        self.y = np.asarray(y, dtype=np.float32)
-        self.mask = mask
-        self.rng = np.random.default_rng(seed)
-
-    def __len__(self):
-        return len(self.y)
-
-    def __getitem__(self, index):
-        return self.__getitems__([index])
-
-    def __getitems__(self, indices):
-        idx = np.asarray(indices, dtype=np.int64)
-        batch = {k: v[idx] for k, v in self.features.items()}
-        if self.mask is not None:
-            m = self.mask
-            hide = m["knocked"][batch["src"]] & (self.rng.random(idx.size) < m["rate"])
-            batch["mask_src"] = hide
-            if hide.any():
-                for key, cols in (
-                    ("scalars", m["cols"]),
-                    ("scalars_rev", m["cols_rev"]),
-                ):
-                    # batch[key] is a copy (fancy indexing): safe to edit
-                    batch[key][np.ix_(hide, cols)] = m["values"][key]
-        batch = {k: torch.as_tensor(v) for k, v in batch.items()}
-        return batch, torch.as_tensor(self.y[idx])
-
-
-def _as_batch(batch):
-    """Identity collate: :meth:`_PairDataset.__getitems__` returns batches."""
-    return batch
-
-
-class _EpochSampler(torch.utils.data.Sampler):
-    """``n_samples`` indices of ``range(n_items)`` per epoch, without replacement
-    within each pass over the items (a fresh random subset every epoch, or
-    several shuffled passes when ``n_samples > n_items``)."""
-
-    def __init__(self, n_items, n_samples, generator):
-        self.n_items = int(n_items)
-        self.n_samples = int(n_samples)
-        self.generator = generator
-
-    def __len__(self):
-        return self.n_samples
-
-    def __iter__(self):
-        left = self.n_samples
-        while left > 0:
-            perm = torch.randperm(self.n_items, generator=self.generator)
-            yield from perm[:left].tolist()
-            left -= self.n_items
 
 
 class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
@@ -293,8 +116,12 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         Largest batch; with fewer than ``4 * batch_size`` training pairs
         batches shrink (to no fewer than 32 pairs) so an epoch still makes
         several steps.
+    optimizer : {"adamw", "adam", "sgd", "rmsprop"} or torch optimizer class, \
+            default="adamw"
     lr : float, default=1e-3
     weight_decay : float, default=1e-4
+    gradient_clip : float or None, default=5.0
+        Largest gradient norm per step (None: no clipping).
     class_weight : {"balanced"} or None, default="balanced"
         ``"balanced"`` weights positive pairs by ``n_negative / n_positive``
         in the cross-entropy (``pos_weight``).
@@ -362,6 +189,9 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         ``(i, j, label)`` of the training pairs (inferred reverses included).
     validation_pairs_ : ndarray of shape (n_valid, 3)
         ``(i, j, label)`` of the held-out labelled pairs.
+    featurizer_ : PairFeaturizer
+        The pair features: their scaling, learned on the training pairs, and
+        the baseline logit (``featurizer_.baseline_``).
     net_ : skorch.NeuralNet
         The trained network (module :class:`CausalPairModule`).
     history_ : list of dict
@@ -480,47 +310,6 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         self.verbose = verbose
         self.random_state = random_state
 
-    # ------------------------------------------------------------------ checks
-    def _param_check(self):
-        check = super()._param_check()
-        check.choice("labels", ("direct", "ancestral"))
-        check.choice("architecture", ARCHITECTURES)
-        check.integer("image_size", 4, 128)
-        check.real("bandwidth", 0)
-        check.choice("graph_method", ("auto", "pcorr", "correlation"))
-        check.integer("graph_neighbors", 1)
-        check.integer("cnn_channels", 1)
-        check.integer("gnn_layers", 0)
-        check.integer("hidden_dim", 1)
-        check.real("dropout", 0, 1)
-        check.check(
-            self.class_weight in ("balanced", None),
-            f"class_weight must be 'balanced' or None; got {self.class_weight!r}",
-        )
-        check.real("validation_fraction", 0, 0.9)
-        check.flag("infer_reverse")
-        check.flag("baseline_offset")
-        check.real("knockout_dropout", 0, 1)
-        check.integer("max_epoch_pairs", 1)
-        check.integer("max_train_pairs", 8)
-        check.integer("block_size", 1)
-        check.check(
-            self.n_jobs is None
-            or (isinstance(self.n_jobs, numbers.Integral) and self.n_jobs != 0),
-            f"n_jobs must be None or a nonzero integer; got {self.n_jobs!r}",
-        )
-        prior = self.prior
-        check.check(
-            prior is None
-            or callable(prior)
-            or isinstance(prior, pd.DataFrame)
-            or hasattr(prior, "__array__")
-            or isinstance(prior, list | tuple),
-            "prior must be None, a (p, p) array-like or DataFrame, or a callable "
-            f"prior(X); got {type(prior).__name__}",
-        )
-        return check
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
@@ -531,9 +320,7 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
 
     def _validate_X(self, X, reset):
         # Keep the DataFrame for a callable prior before validate_data converts it.
-        X = _check_X_form(
-            X, None if reset else self.n_features_in_, type(self).__name__
-        )
+        X = check_X_form(X, None if reset else self.n_features_in_, type(self).__name__)
         return validate_data(
             self,
             X,
@@ -544,286 +331,20 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
             ensure_min_features=2 if reset else 1,
         )
 
-    def _check_interventions(self, interventions, n, p):
-        if interventions is None:
-            return None
-        values = interventions
-        if isinstance(values, pd.Series | pd.Index):
-            values = values.to_numpy()
-        values = np.asarray(values)
-        if values.shape != (n,):
-            raise ValueError(
-                f"interventions must have shape (n_samples,) = ({n},), one entry "
-                f"per row of X; got shape {values.shape}. Under cross-validation "
-                "pass interventions as a fit argument (it is sliced with the rows), "
-                "not as the constructor parameter."
-            )
-        if values.dtype.kind in "OUS":
-            index = {name: k for k, name in enumerate(self.variable_names_)}
-            out = np.empty(n, dtype=np.int64)
-            unknown = []
-            for r, v in enumerate(values):
-                if v is None or (isinstance(v, float) and np.isnan(v)):
-                    out[r] = -1
-                elif isinstance(v, numbers.Integral):
-                    out[r] = int(v)
-                elif str(v) in index:
-                    out[r] = index[str(v)]
-                else:
-                    unknown.append(v)
-            if unknown:
-                raise ValueError(
-                    "interventions contains names that are not variables of X: "
-                    f"{sorted(set(map(str, unknown)))[:5]}; use column names, "
-                    "column indices, or -1 / None for observational rows."
-                )
-            values = out
-        elif values.dtype.kind == "f":
-            if not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
-                raise ValueError(
-                    "interventions must hold integer column indices (or -1 for "
-                    "observational rows); got non-integer values."
-                )
-            values = values.astype(np.int64)
-        elif values.dtype.kind not in "iu":
-            raise ValueError(
-                "interventions must be integers in [-1, p) or variable names; "
-                f"got dtype {values.dtype}."
-            )
-        values = values.astype(np.int64)
-        if values.size and (values.min() < -1 or values.max() >= p):
-            raise ValueError(
-                f"interventions must lie in [-1, {p - 1}] (-1 = observational row, "
-                f"else the knocked-out column); got values from {values.min()} to "
-                f"{values.max()}."
-            )
-        return values
-
-    def _check_prior(self, prior, X_input, p):
-        if prior is None:
-            raise ValueError(
-                "CausalStructureEstimator needs a prior of known pairs: call "
-                "fit(X, prior=A) or construct CausalStructureEstimator(prior=A), "
-                "with A[i, j] = 1 for a known effect i -> j, 0 for a known absence "
-                "and NaN for unknown pairs."
-            )
-        if callable(prior) and not isinstance(prior, pd.DataFrame):
-            prior = prior(X_input)
-        names = self.variable_names_
-        if isinstance(prior, pd.DataFrame):
-            prior = self._align_prior_frame(prior, names, p)
-        try:
-            A = np.array(prior, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"prior must be a numeric (p, p) matrix of 0, 1 and NaN; {exc}"
-            ) from None
-        if A.shape != (p, p):
-            raise ValueError(
-                f"prior must have shape (p, p) = ({p}, {p}) to match the {p} columns "
-                f"of X; got shape {A.shape}. {_CV_HINT}"
-            )
-        np.fill_diagonal(A, np.nan)
-        known = A[~np.isnan(A)]
-        if not np.isin(known, (0.0, 1.0)).all():
-            raise ValueError(
-                "prior entries must be 1 (known i -> j), 0 (known absence) or NaN "
-                f"(unknown); got values such as {np.setdiff1d(known, [0, 1])[:3]}."
-            )
-        if not (known == 1).any():
-            raise ValueError(
-                "prior has no positive labels (no entry equal to 1 off the "
-                "diagonal); the classifier needs known effects i -> j to learn from."
-            )
-        if not (known == 0).any():
-            raise ValueError(
-                "prior has no negative labels (no entry equal to 0 off the "
-                "diagonal); the classifier needs known absent effects to learn from."
-            )
-        return A
-
-    @staticmethod
-    def _align_prior_frame(frame, names, p):
-        idx = [str(v) for v in frame.index]
-        cols = [str(v) for v in frame.columns]
-        if list(names) == [f"x{k}" for k in range(p)] and (
-            idx == [str(k) for k in range(p)] and cols == idx
-        ):
-            return frame.to_numpy(dtype=np.float64)
-        missing = [v for v in names if v not in set(idx) or v not in set(cols)]
-        extra = sorted((set(idx) | set(cols)) - set(names))
-        if missing or extra or len(idx) != p or len(cols) != p:
-            raise ValueError(
-                "prior DataFrame must be indexed (rows and columns) by the variable "
-                f"names of X; names of X missing from the prior: {missing[:5]}, "
-                f"prior names not in X: {extra[:5]}."
-            )
-        aligned = frame.copy()
-        aligned.index, aligned.columns = idx, cols
-        return aligned.loc[list(names), list(names)].to_numpy(dtype=np.float64)
-
-    # -------------------------------------------------------------------- pairs
-    def _split_pairs(self, A, rng):
-        """Stratified train/validation split of the labelled pairs."""
-        src, dst = np.nonzero(~np.isnan(A))
-        y = A[src, dst]
-        train, valid = [], []
-        for label in (0.0, 1.0):
-            idx = rng.permutation(np.flatnonzero(y == label))
-            n_val = round(self.validation_fraction * idx.size)
-            if self.validation_fraction > 0 and idx.size >= 2:
-                n_val = min(max(n_val, 1), idx.size - 1)
-            else:
-                n_val = 0
-            valid.append(idx[:n_val])
-            train.append(idx[n_val:])
-        train, valid = np.sort(np.concatenate(train)), np.sort(np.concatenate(valid))
-        tr = np.column_stack([src[train], dst[train], y[train]])
-        va = np.column_stack([src[valid], dst[valid], y[valid]])
-        if self.infer_reverse:
-            tr = self._add_reverses(tr, A)
-        if len(tr) > self.max_train_pairs:
-            tr = self._subsample(tr, self.max_train_pairs, rng)
-        if len(va) > self.max_train_pairs // 4:
-            va = self._subsample(va, self.max_train_pairs // 4, rng)
-        return tr, va
-
-    @staticmethod
-    def _add_reverses(tr, A):
-        pos = tr[tr[:, 2] == 1].astype(np.int64)
-        rev = pos[:, [1, 0]]
-        rev = rev[np.isnan(A[rev[:, 0], rev[:, 1]])]
-        rev = np.unique(rev, axis=0)
-        extra = np.column_stack([rev, np.zeros(len(rev))])
-        return np.vstack([tr, extra]) if len(extra) else tr
-
-    @staticmethod
-    def _subsample(tr, cap, rng):
-        pos = np.flatnonzero(tr[:, 2] == 1)
-        neg = np.flatnonzero(tr[:, 2] == 0)
-        n_pos = min(pos.size, cap // 2)
-        n_neg = min(neg.size, cap - n_pos)
-        keep = np.concatenate(
-            [
-                rng.choice(pos, n_pos, replace=False),
-                rng.choice(neg, n_neg, replace=False),
-            ]
-        )
-        return tr[np.sort(keep)]
-
-    def _pair_blocks(self, src, dst):
-        """Group pairs (sorted by source) into blocks of ``block_size`` sources."""
-        order = np.argsort(src, kind="stable")
-        src, dst = src[order], dst[order]
-        block = src // self.block_size
-        cuts = np.flatnonzero(np.diff(block)) + 1
-        return order, list(zip(np.split(src, cuts), np.split(dst, cuts)))
-
-    def _prepare(self, X, interventions):
+    def _featurizer(self):
         method = self.graph_method
         if method == "auto":
             method = "pcorr" if self.labels == "direct" else "correlation"
-        return prepare_pair_data(
-            X,
-            interventions,
+        return PairFeaturizer(
             image_size=self.image_size,
             bandwidth=self.bandwidth,
             graph_method=method,
             graph_neighbors=self.graph_neighbors,
             images=self.architecture in ("full", "image"),
-        )
-
-    def _features_of(self, data, pairs):
-        """Features of the given pairs (n, 2), in the order of ``pairs``."""
-        src, dst = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
-        order, blocks = self._pair_blocks(src, dst)
-        parts = [feats for _, _, feats in self._iter_features(data, blocks)]
-        out = {"src": src[order], "dst": dst[order]}
-        for key in ("scalars", "graph_scalars", "images"):
-            if parts[0][key] is not None:
-                out[key] = np.concatenate([f[key] for f in parts])
-        inverse = np.empty_like(order)
-        inverse[order] = np.arange(order.size)
-        return {k: v[inverse] for k, v in out.items()}
-
-    def _iter_features(self, data, blocks):
-        start = time.perf_counter()
-        for k, item in enumerate(iter_pair_features(data, blocks, self.n_jobs)):
-            if self.verbose:
-                elapsed = time.perf_counter() - start
-                self._print(f"feature block {k + 1}/{len(blocks)}  {elapsed:.1f}s")
-            yield item
-
-    def _scale(self, feats):
-        """Standardise pair scalars with the statistics of the training pairs.
-
-        Adds ``"offset"``, the baseline logit, when ``baseline_offset``.
-        """
-        out = dict(feats)
-        raw = feats["scalars"]
-        for key, values in (("scalars", raw), ("scalars_rev", reverse_scalars(raw))):
-            out[key] = ((values - self.scalar_mean_) / self.scalar_scale_).astype(
-                np.float32
-            )
-        out["graph_scalars"] = (
-            (feats["graph_scalars"] - self.graph_mean_) / self.graph_scale_
-        ).astype(np.float32)
-        if self.baseline_ is not None:
-            out["offset"] = self.baseline_.decision_function(
-                self._baseline_inputs(out)
-            ).astype(np.float32)
-        return out
-
-    def _baseline_inputs(self, scaled):
-        names, graph_names = _BASELINE[self.labels]
-        cols = [SCALAR_NAMES.index(k) for k in names]
-        gcols = [GRAPH_SCALAR_NAMES.index(k) for k in graph_names]
-        return np.hstack(
-            [scaled["scalars"][:, cols], scaled["graph_scalars"][:, gcols]]
-        ).astype(np.float64)
-
-    def _fit_baseline(self, scaled, y, pos_weight):
-        """Logistic regression of the labels on the symmetric baseline statistics."""
-        if not self.baseline_offset:
-            return None
-        weight = np.where(y == 1, pos_weight, 1.0)
-        return LogisticRegression(C=1.0).fit(
-            self._baseline_inputs(scaled), y, sample_weight=weight
-        )
-
-    def _mask_spec(self, data):
-        """What ``knockout_dropout`` hides, or None when nothing can be hidden."""
-        if self.knockout_dropout <= 0 or not data.knocked.any():
-            return None
-        cols = [SCALAR_NAMES.index(k) for k in _KO_SCALARS]
-        cols_rev = [SCALAR_NAMES.index(k) for k in _KO_SCALARS_REV]
-        # standardised value of a raw 0 (no knock-out) in each column
-        zero = (-self.scalar_mean_ / self.scalar_scale_).astype(np.float32)
-        return {
-            "rate": float(self.knockout_dropout),
-            "knocked": np.asarray(data.knocked, dtype=bool),
-            "cols": cols,
-            "cols_rev": cols_rev,
-            "values": {"scalars": zero[cols], "scalars_rev": zero[cols_rev]},
-        }
-
-    @staticmethod
-    def _mean_scale(values):
-        mean = values.mean(axis=0)
-        scale = values.std(axis=0)
-        return mean.astype(np.float32), np.where(scale > 1e-6, scale, 1.0).astype(
-            np.float32
-        )
-
-    def _set_graph(self, data):
-        nodes = (data.node_features - self.node_mean_) / self.node_scale_
-        masked = data.node_features.copy()
-        masked[:, [NODE_FEATURE_NAMES.index(k) for k in _KO_NODE]] = 0.0
-        masked = (masked - self.node_mean_) / self.node_scale_
-        self.net_.module_.set_graph(
-            torch.as_tensor(nodes, dtype=torch.float32),
-            torch.as_tensor(data.edge_index),
-            torch.as_tensor(masked, dtype=torch.float32),
+            baseline=self.labels if self.baseline_offset else None,
+            block_size=self.block_size,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
         )
 
     # ---------------------------------------------------------------------- fit
@@ -845,74 +366,63 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         -------
         self : CausalStructureEstimator
         """
-        self._param_check().raise_if_any()
-        # Validation and training set attributes along the way.
+        check_params(self)
         with self._rollback():
-            return self._fit(X, prior, interventions)
-
-    def _fit(self, X, prior, interventions):
-        X_input = X
-        X = self._validate_X(X, reset=True)
-        n, p = X.shape
-        names = getattr(self, "feature_names_in_", None)
-        self.variable_names_ = (
-            [str(v) for v in names]
-            if names is not None
-            else [f"x{k}" for k in range(p)]
-        )
-        iv = interventions if interventions is not None else self.interventions
-        iv = self._check_interventions(iv, n, p)
-        A = self._check_prior(prior if prior is not None else self.prior, X_input, p)
-        self.device_ = resolve_device(self.device)
-        seed = seed_from(self.random_state)
-        rng = check_random_state(seed)
-        tr, va = self._split_pairs(A, rng)
-        self.prior_ = A
-        self.train_pairs_, self.validation_pairs_ = tr, va
-
-        with self._threads():
-            self._fit_network(X, iv, tr, va, seed)
-        self.net_.module_.eval()
-        self._X_fit = X
-        self._interventions_fit = iv
-        self._cache = {}
+            X_input = X
+            X = self._validate_X(X, reset=True)
+            n, p = X.shape
+            names = getattr(self, "feature_names_in_", None)
+            self.variable_names_ = (
+                [str(v) for v in names]
+                if names is not None
+                else [f"x{k}" for k in range(p)]
+            )
+            iv = interventions if interventions is not None else self.interventions
+            iv = check_interventions(iv, n, p, self.variable_names_)
+            prior = prior if prior is not None else self.prior
+            A = check_prior(prior, X_input, p, self.variable_names_)
+            self.device_ = resolve_device(self.device)
+            seed = seed_from(self.random_state)
+            self.prior_ = A
+            self.train_pairs_, self.validation_pairs_ = split_pairs(
+                A,
+                check_random_state(seed),
+                validation_fraction=self.validation_fraction,
+                infer_reverse=self.infer_reverse,
+                max_train_pairs=self.max_train_pairs,
+            )
+            with self._threads():
+                self._fit_network(X, iv, seed)
+            self.net_.module_.eval()
+            self._X_fit, self._interventions_fit = X, iv
+            self._cache = {}
         return self
 
-    def _fit_network(self, X, iv, tr, va, seed):
-        data = self._prepare(X, iv)
-        self.node_mean_, self.node_scale_ = self._mean_scale(data.node_features)
-        train_feats = self._features_of(data, tr)
-        # One set of statistics for both orders, so (i, j) and (j, i) agree.
-        raw = train_feats["scalars"]
-        self.scalar_mean_, self.scalar_scale_ = self._mean_scale(
-            np.vstack([raw, reverse_scalars(raw)])
-        )
-        self.graph_mean_, self.graph_scale_ = self._mean_scale(
-            train_feats["graph_scalars"]
-        )
+    def _fit_network(self, X, iv, seed):
+        tr, va = self.train_pairs_, self.validation_pairs_
         y_tr = tr[:, 2].astype(np.float32)
         n_pos = float(y_tr.sum())
         pos_weight = 1.0
         if self.class_weight == "balanced" and n_pos > 0:
             pos_weight = (len(y_tr) - n_pos) / n_pos
-        self.baseline_ = None
-        train_scaled = self._scale(train_feats)
-        self.baseline_ = self._fit_baseline(train_scaled, y_tr, pos_weight)
-        if self.baseline_ is not None:
-            train_scaled = self._scale(train_feats)
+        self.featurizer_ = featurizer = self._featurizer()
+        data = featurizer.prepare(X, iv)
+        train_feats = featurizer.fit(data, tr, np.where(y_tr == 1, pos_weight, 1.0))
+        train_ds = PairDataset(
+            train_feats,
+            y_tr,
+            mask=featurizer.knockout_mask(data, self.knockout_dropout),
+            seed=seed,
+        )
+        valid_ds = None
+        if len(va):
+            valid_ds = PairDataset(featurizer.transform(data, va), va[:, 2])
         # Small label sets: smaller batches, cycled to _MIN_STEPS_PER_EPOCH
         # steps; large ones: at most max_epoch_pairs pairs per epoch.
         batch_size = int(min(self.batch_size, max(32, -(-len(y_tr) // 4))))
         epoch_pairs = max(
             min(len(y_tr), self.max_epoch_pairs), _MIN_STEPS_PER_EPOCH * batch_size
         )
-        train_ds = _PairDataset(
-            train_scaled, y_tr, mask=self._mask_spec(data), seed=seed
-        )
-        valid_ds = None
-        if len(va):
-            valid_feats = self._scale(self._features_of(data, va))
-            valid_ds = _PairDataset(valid_feats, va[:, 2])
         with torch_rng(seed, self.device_) as generator:
             # The criterion as a class with a float parameter: its weight lives
             # in criterion_, which skorch moves to (and unpickles on) the device.
@@ -924,8 +434,8 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
                 architecture=self.architecture,
                 n_channels=N_CHANNELS,
                 image_size=self.image_size,
-                n_scalars=len(SCALAR_NAMES),
-                n_graph_scalars=len(GRAPH_SCALAR_NAMES),
+                n_scalars=len(featurizer.scalar_names),
+                n_graph_scalars=len(featurizer.graph_names),
                 n_node_features=len(NODE_FEATURE_NAMES),
                 cnn_channels=self.cnn_channels,
                 gnn_layers=self.gnn_layers,
@@ -935,54 +445,49 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
             self.net_.set_params(
                 batch_size=batch_size,
                 iterator_train__shuffle=False,
-                iterator_train__sampler=_EpochSampler(
-                    len(y_tr), epoch_pairs, generator
-                ),
-                iterator_train__collate_fn=_as_batch,
-                iterator_valid__collate_fn=_as_batch,
+                iterator_train__sampler=EpochSampler(len(y_tr), epoch_pairs, generator),
+                iterator_train__collate_fn=as_batch,
+                iterator_valid__collate_fn=as_batch,
                 criterion__pos_weight=float(pos_weight),
             )
             self.net_.initialize()
             self._set_graph(data)
             self.history_ = self._train(self.net_, train_ds)
 
+    def _set_graph(self, data):
+        nodes, masked = self.featurizer_.node_inputs(data)
+        self.net_.module_.set_graph(
+            torch.as_tensor(nodes, dtype=torch.float32),
+            torch.as_tensor(data.edge_index),
+            torch.as_tensor(masked, dtype=torch.float32),
+        )
+
     # ------------------------------------------------------------------ predict
     def _probabilities(self, feats):
-        """Run the network on a block of pair features: (m,) float64."""
-        module = self.net_.module_
-        module.eval()
-        feats = self._scale(feats)
-        out = np.empty(len(feats["src"]), dtype=np.float64)
+        """Run the network on a block of scaled pair features: (m,) float64."""
         step = max(self.batch_size, 4096)
-        with torch.no_grad():
-            for s in range(0, len(out), step):
-                batch = {
-                    k: torch.as_tensor(v[s : s + step]).to(self.device_)
-                    for k, v in feats.items()
-                    if v is not None
-                }
-                out[s : s + step] = as_float64(torch.sigmoid(module(**batch)))
-        return out
+        return pair_probabilities(self.net_.module_, feats, self.device_, step)
 
     def _data_for(self, X, interventions):
-        """Validated data matrix and interventions (None: the fit data)."""
+        """Prepared pair data of the rows X (None: the fit data), graph set."""
         check_is_fitted(self, "net_")
         if X is None:
             if interventions is not None:
                 raise ValueError("interventions were given without X.")
-            return self._X_fit, self._interventions_fit
-        X = self._validate_X(X, reset=False)
-        return X, self._check_interventions(interventions, X.shape[0], X.shape[1])
+            X, iv = self._X_fit, self._interventions_fit
+        else:
+            X = self._validate_X(X, reset=False)
+            n, p = X.shape
+            iv = check_interventions(interventions, n, p, self.variable_names_)
+        data = self.featurizer_.prepare(X, iv)
+        self._set_graph(data)
+        return data
 
-    def _proba_matrix(self, X, iv):
-        p = X.shape[1]
-        P = np.zeros((p, p), dtype=np.float64)
+    def _proba_matrix(self, X, interventions):
         with self._threads():
-            data = self._prepare(X, iv)
-            self._set_graph(data)
-            blocks = [all_pairs(b, p) for b in source_blocks(p, self.block_size)]
-            for src, dst, feats in self._iter_features(data, blocks):
-                feats = dict(feats, src=src, dst=dst)
+            data = self._data_for(X, interventions)
+            P = np.zeros((data.p, data.p), dtype=np.float64)
+            for src, dst, feats in self.featurizer_.iter_all_pairs(data):
                 P[src, dst] = self._probabilities(feats)
         np.fill_diagonal(P, 0.0)
         return P
@@ -1004,12 +509,12 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
             ``P[i, j]`` = probability of ``i -> j`` (float64 in [0, 1]);
             the diagonal is 0.
         """
-        X_, iv = self._data_for(X, interventions)
-        if X is None:
+        check_is_fitted(self, "net_")
+        if X is None and interventions is None:
             if "proba" not in self._cache:
-                self._cache["proba"] = self._proba_matrix(X_, iv)
+                self._cache["proba"] = self._proba_matrix(None, None)
             return self._cache["proba"].copy()
-        return self._proba_matrix(X_, iv)
+        return self._proba_matrix(X, interventions)
 
     def predict(self, X=None, threshold=0.5, *, interventions=None):
         """0/1 adjacency: ``P[i, j] >= threshold`` (diagonal 0).
@@ -1042,7 +547,7 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
             not hold both labels (too few labelled pairs), all labelled pairs
             are scored instead, with a warning.
         """
-        X_, iv = self._data_for(X, interventions)
+        check_is_fitted(self, "net_")
         pairs = self.validation_pairs_
         if len(pairs) == 0 or len(np.unique(pairs[:, 2])) < 2:
             warnings.warn(
@@ -1053,10 +558,8 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
             )
             pairs = np.vstack([self.train_pairs_, pairs])
         with self._threads():
-            data = self._prepare(X_, iv)
-            self._set_graph(data)
-            feats = self._features_of(data, pairs)
-            proba = self._probabilities(feats)
+            data = self._data_for(X, interventions)
+            proba = self._probabilities(self.featurizer_.transform(data, pairs))
         return float(roc_auc_score(pairs[:, 2], proba))
 
     def to_networkx(self, threshold=0.5, X=None):

@@ -9,12 +9,12 @@ Every ordered pair of variables ``(i, j)`` is described by
   direction of non-Gaussian and nonlinear mechanisms, and leaves out the
   knock-out rows). Without interventions every row is observational.
   Image row = bin of ``x_i`` (cause candidate), column = bin of ``x_j``.
-- pair *scalars* (:data:`SCALAR_NAMES`): correlations, Ledoit–Wolf partial
-  correlations, knock-out shift scores in both directions, pairwise
-  likelihood-ratio measures of direction for non-Gaussian data
-  (Hyvärinen & Smith, 2013) and the asymmetry of a cubic regression fit;
-- *graph scalars* (:data:`GRAPH_SCALAR_NAMES`) read off an undirected
-  variable graph Ĝ0 (top-k partial-correlation or correlation neighbours);
+- pair *scalars*: the columns of the pair statistics of
+  :mod:`._statistics` (correlations, Ledoit–Wolf partial correlations,
+  knock-out shift scores in both directions, pairwise likelihood-ratio
+  measures of direction for non-Gaussian data and the asymmetry of a cubic
+  regression fit), and *graph scalars* read off an undirected variable graph
+  Ĝ0 (top-k partial-correlation or correlation neighbours);
 - fixed-size *node features* (:data:`NODE_FEATURE_NAMES`) that do not depend
   on the number of rows.
 
@@ -25,20 +25,29 @@ The pair images of a block of source variables against all variables are
 one matrix product of one-hot bin matrices, so features are computed for
 blocks of sources at once and never for all ``p²`` pairs together.
 :func:`iter_pair_features` streams the blocks, in parallel through joblib.
+
+:class:`PairFeaturizer` is what the estimator uses: it prepares a data matrix,
+learns the scaling of the features (and the baseline logit) on the training
+pairs and gives scaled features for any block of pairs.
 """
+
+import time
 
 import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
-from scipy.sparse.csgraph import shortest_path
 from scipy.stats import rankdata
 from sklearn.covariance import ledoit_wolf
+from sklearn.linear_model import LogisticRegression
+
+from ._statistics import DEFAULT_STATISTICS, PairBlock
 
 __all__ = [
     "GRAPH_SCALAR_NAMES",
     "NODE_FEATURE_NAMES",
     "SCALAR_NAMES",
     "PairData",
+    "PairFeaturizer",
     "iter_pair_features",
     "pair_features",
     "pair_histograms",
@@ -49,27 +58,12 @@ __all__ = [
 ]
 
 N_CHANNELS = 2
-SCALAR_NAMES = (
-    "abs_corr",
-    "corr",
-    "abs_pcorr",
-    "pcorr",
-    "lr_skew",
-    "lr_tanh",
-    "lr_tanh_kurtosis_signed",
-    "r2_cubic_ij",
-    "r2_cubic_ji",
-    "r2_gain_ij",
-    "r2_gain_ji",
-    "shift_ij",
-    "shift_ji",
-    "shift_t_ij",
-    "shift_t_ji",
-    "knocked_i",
-    "knocked_j",
+SCALAR_NAMES = tuple(
+    name for stat in DEFAULT_STATISTICS if not stat.graph for name in stat.names
 )
-_ANTISYMMETRIC = ("lr_skew", "lr_tanh", "lr_tanh_kurtosis_signed")
-GRAPH_SCALAR_NAMES = ("g0_adjacent", "g0_inverse_distance", "g0_common_neighbours")
+GRAPH_SCALAR_NAMES = tuple(
+    name for stat in DEFAULT_STATISTICS if stat.graph for name in stat.names
+)
 _QUANTILES = (0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
 NODE_FEATURE_NAMES = (
     *(f"quantile_{q}" for q in _QUANTILES),
@@ -264,16 +258,6 @@ def shift_scores(X, interventions):
     return shift, t_stat, knocked
 
 
-def _cubic_basis(Z):
-    """Centred basis ``[z, z² - E z², z³ - E z³]``: (n, p, 3) and its Gram inverse."""
-    phi = np.stack([Z, Z**2, Z**3], axis=-1)
-    phi -= phi.mean(axis=0, keepdims=True)
-    n = Z.shape[0]
-    gram = np.einsum("npk,npl->pkl", phi, phi) / n
-    gram += 1e-6 * np.eye(3)[None]
-    return phi.astype(np.float32), np.linalg.pinv(gram).astype(np.float32)
-
-
 def variable_graph(weights, n_neighbors):
     """Undirected graph Ĝ0 of every variable's top-k neighbours by ``weights``.
 
@@ -299,96 +283,26 @@ class PairData:
 
     Build it with :func:`prepare_pair_data`; :func:`pair_features` reads it.
     It holds ``O(n p + p²)`` numbers (one-hot matrices, standardised data,
-    the partial-correlation and shift matrices), never per-pair images.
+    the partial-correlation and shift matrices, what each pair statistic
+    prepared), never per-pair images.
     """
 
     def __init__(self, **fields):
         self.__dict__.update(fields)
 
 
-def prepare_pair_data(
-    X,
-    interventions=None,
-    *,
-    image_size=16,
-    bandwidth=1.0,
-    graph_method="pcorr",
-    graph_neighbors=5,
-    images=True,
-):
-    """Compute the per-variable quantities that all pair features share.
+def prepare_pair_data(X, interventions=None, **params):
+    """:meth:`PairFeaturizer.prepare` with the featurizer of ``params``.
 
-    Parameters
-    ----------
-    X : ndarray of shape (n, p)
-        Data; at least 2 rows and 2 columns, finite.
-    interventions : ndarray of int of shape (n,), default=None
-        ``-1`` for observational rows, else the knocked-out variable.
-    image_size : int, default=16
-        Bins per image axis.
-    bandwidth : float, default=1.0
-        Standard deviation, in bins, of the Gaussian that smooths the images.
-    graph_method : {"pcorr", "correlation"}, default="pcorr"
-        Weights whose top ``graph_neighbors`` per variable define Ĝ0.
-    graph_neighbors : int, default=5
-        Neighbours per variable in Ĝ0 (before symmetrisation).
-    images : bool, default=True
-        Whether to prepare the one-hot matrices the images need.
-
-    Returns
-    -------
-    data : PairData
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(50, 4))
+    >>> data = prepare_pair_data(X, image_size=8)
+    >>> data.smooth_rank.shape, data.node_features.shape[0]
+    ((50, 32), 4)
     """
-    X = np.asarray(X, dtype=np.float64)
-    n, p = X.shape
-    iv = None if interventions is None else np.asarray(interventions, dtype=np.int64)
-    obs = np.ones(n, dtype=bool) if iv is None else iv < 0
-    if obs.sum() < 3:
-        obs = np.ones(n, dtype=bool)
-    Z, _, _ = _standardise(X)
-    skew, kurt = _skewness_kurtosis(Z)
-    pcorr, regress = partial_correlations(Z)
-    corr = (Z.T @ Z) / n
-    np.fill_diagonal(corr, 0.0)
-    shift, t_stat, knocked = shift_scores(X, iv)
-    graph = variable_graph(pcorr if graph_method == "pcorr" else corr, graph_neighbors)
-    phi, gram_inv = _cubic_basis(Z)
-    sign = np.where(skew >= 0, 1.0, -1.0)
-    Zs = Z * sign  # skewness made positive, as the cumulant measure assumes
-
-    fields = dict(
-        n=n,
-        p=p,
-        image_size=image_size,
-        Z=Z.astype(np.float32),
-        Zs=Zs.astype(np.float32),
-        Zs2=(Zs**2).astype(np.float32),
-        tanhZ=np.tanh(Z).astype(np.float32),
-        kurt_sign=np.where(kurt >= 0, 1.0, -1.0).astype(np.float32),
-        pcorr=pcorr.astype(np.float32),
-        shift=shift.astype(np.float32),
-        t_stat=t_stat.astype(np.float32),
-        knocked=knocked,
-        phi=phi,
-        gram_inv=gram_inv,
-        graph=graph,
-        edge_index=np.vstack(graph.nonzero()).astype(np.int64),
-        node_features=_node_features(
-            Z, skew, kurt, pcorr, regress, graph, shift, knocked
-        ),
-        smooth_rank=None,
-        smooth_std=None,
-        n_obs=int(obs.sum()),
-    )
-    if images:
-        K = smoothing_matrix(image_size, bandwidth)
-        fields["smooth_rank"] = _smoothed_one_hot(
-            _bins(rank_uniform(X), image_size), image_size, K
-        )
-        Zo, _, _ = _standardise(X[obs])
-        U = (np.clip(Zo, -3.0, 3.0) + 3.0) / 6.0
-        fields["smooth_std"] = _smoothed_one_hot(_bins(U, image_size), image_size, K)
-    return PairData(**fields)
+    return PairFeaturizer(**params).prepare(X, interventions)
 
 
 def _smoothed_one_hot(bins, size, K):
@@ -450,7 +364,7 @@ def _images(data, u, inv, dst):
 
 
 def pair_features(data, src, dst):
-    """Features of the ordered pairs ``(src[k], dst[k])``.
+    """Raw (unscaled) features of the ordered pairs ``(src[k], dst[k])``.
 
     Computes everything for the distinct sources at once (one matrix product
     per quantity), so pass pairs whose sources form a small block.
@@ -464,90 +378,44 @@ def pair_features(data, src, dst):
     -------
     features : dict
         ``"images"`` (m, 2, S, S) float32 or None when the data were prepared
-        without images; ``"scalars"`` (m, len(SCALAR_NAMES)) float32;
-        ``"graph_scalars"`` (m, len(GRAPH_SCALAR_NAMES)) float32.
+        without images; ``"scalars"`` (m, n_scalars) float32, the columns of
+        the non-graph statistics in order; ``"graph_scalars"`` (m,
+        n_graph_scalars) float32, those of the graph statistics.
     """
-    src = np.asarray(src, dtype=np.int64)
-    dst = np.asarray(dst, dtype=np.int64)
-    u, inv = np.unique(src, return_inverse=True)
-    n = data.n
-    Z, Zu = data.Z, data.Z[:, u]
-
-    def rows(M):  # (b, p) matrix -> values at the pairs
-        return M[inv, dst]
-
-    corr = rows(Zu.T @ Z / n)
-    pcorr = data.pcorr[src, dst]
-    Zs, Zs2 = data.Zs, data.Zs2
-    skew_lr = corr * rows(Zs2[:, u].T @ Zs / n - Zs[:, u].T @ Zs2 / n)
-    tanh_lr = corr * rows(Zu.T @ data.tanhZ / n - data.tanhZ[:, u].T @ Z / n)
-    kurt_sign = 0.5 * (data.kurt_sign[src] + data.kurt_sign[dst])
-    # Cubic regression R² of x_j on x_i (forward) and of x_i on x_j (reverse).
-    phi = data.phi
-    c_fwd = np.einsum("nbk,np->bkp", phi[:, u], Z) / n  # (b, 3, p)
-    r2_fwd = rows(np.einsum("bkp,bkl,blp->bp", c_fwd, data.gram_inv[u], c_fwd))
-    c_rev = np.einsum("npk,nb->pkb", phi, Zu) / n  # (p, 3, b)
-    r2_rev = np.einsum("pkb,pkl,plb->bp", c_rev, data.gram_inv, c_rev)
-    r2_rev = rows(r2_rev)
-    r2_lin = corr**2
-    scalars = np.stack(
-        [
-            np.abs(corr),
-            corr,
-            np.abs(pcorr),
-            pcorr,
-            skew_lr * 10.0,
-            tanh_lr * 10.0,
-            tanh_lr * kurt_sign * 10.0,
-            r2_fwd,
-            r2_rev,
-            r2_fwd - r2_lin,
-            r2_rev - r2_lin,
-            np.log1p(data.shift[src, dst]),
-            np.log1p(data.shift[dst, src]),
-            np.log1p(data.t_stat[src, dst]),
-            np.log1p(data.t_stat[dst, src]),
-            data.knocked[src],
-            data.knocked[dst],
-        ],
-        axis=1,
-    ).astype(np.float32)
-
-    G = data.graph
-    dist = shortest_path(G, unweighted=True, directed=False, indices=u)  # (b, p)
-    with np.errstate(divide="ignore"):
-        inv_dist = np.where(np.isfinite(dist) & (dist > 0), 1.0 / dist, 0.0)
-    common = (G[u].astype(np.float32) @ G.astype(np.float32)).toarray()  # (b, p)
-    degree = np.asarray(G.sum(axis=1)).ravel().astype(np.float32)
-    salton = rows(common) / np.sqrt(np.maximum(degree[src] * degree[dst], 1.0))
-    adjacent = np.asarray(G[src, dst]).ravel().astype(np.float32)
-    graph_scalars = np.stack([adjacent, rows(inv_dist), salton], axis=1)
-
+    block = PairBlock(data, src, dst)
+    columns = {False: [], True: []}
+    for stat, prepared in zip(data.statistics, data.prepared):
+        columns[stat.graph].append(stat.compute(block, prepared))
     images = None
     if data.smooth_rank is not None:
-        images = _images(data, u, inv, dst)
+        images = _images(data, block.u, block.inv, block.dst)
     return {
         "images": images,
-        "scalars": scalars,
-        "graph_scalars": graph_scalars.astype(np.float32),
+        "scalars": _stacked(columns[False], block.src.size),
+        "graph_scalars": _stacked(columns[True], block.src.size),
     }
 
 
-def reverse_scalars(scalars):
-    """Scalars of the reversed pairs ``(j, i)`` from those of ``(i, j)``.
+def _stacked(parts, m):
+    if not parts:
+        return np.zeros((m, 0), dtype=np.float32)
+    return np.hstack([np.asarray(v, dtype=np.float64) for v in parts]).astype(
+        np.float32
+    )
 
-    Swaps the ``_ij`` / ``_ji`` (and ``_i`` / ``_j``) columns and negates the
-    antisymmetric likelihood-ratio measures.
+
+def reversal(names, antisymmetric=()):
+    """Column order and signs that turn features of ``(i, j)`` into ``(j, i)``.
+
+    ``_ij`` / ``_ji`` (and ``_i`` / ``_j``) columns swap; ``antisymmetric``
+    ones change sign.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> s = np.arange(len(SCALAR_NAMES), dtype=float)[None]
-    >>> r = reverse_scalars(s)
-    >>> int(r[0, SCALAR_NAMES.index("shift_ij")]) == SCALAR_NAMES.index("shift_ji")
-    True
+    >>> reversal(["corr", "shift_ij", "shift_ji", "lr"], ["lr"])
+    ([0, 2, 1, 3], [1.0, 1.0, 1.0, -1.0])
     """
-    names = list(SCALAR_NAMES)
+    names = list(names)
     order, sign = [], []
     for name in names:
         if name.endswith(("_ij", "_ji")):
@@ -557,7 +425,31 @@ def reverse_scalars(scalars):
         else:
             partner = name
         order.append(names.index(partner))
-        sign.append(-1.0 if name in _ANTISYMMETRIC else 1.0)
+        sign.append(-1.0 if name in antisymmetric else 1.0)
+    return order, sign
+
+
+_DEFAULT_REVERSAL = reversal(
+    SCALAR_NAMES,
+    [n for s in DEFAULT_STATISTICS if not s.graph for n in s.antisymmetric],
+)
+
+
+def reverse_scalars(scalars, order_sign=_DEFAULT_REVERSAL):
+    """Scalars of the reversed pairs ``(j, i)`` from those of ``(i, j)``.
+
+    ``order_sign`` comes from :func:`reversal`; the default is that of the
+    default statistics (:data:`SCALAR_NAMES`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = np.arange(len(SCALAR_NAMES), dtype=float)[None]
+    >>> r = reverse_scalars(s)
+    >>> int(r[0, SCALAR_NAMES.index("shift_ij")]) == SCALAR_NAMES.index("shift_ji")
+    True
+    """
+    order, sign = order_sign
     return scalars[:, order] * np.asarray(sign, dtype=scalars.dtype)
 
 
@@ -600,3 +492,273 @@ def iter_pair_features(data, pair_blocks, n_jobs=None):
     results = parallel(delayed(pair_features)(data, s, d) for s, d in blocks)
     for (src, dst), feats in zip(blocks, results):
         yield src, dst, feats
+
+
+def _mean_scale(values):
+    mean = values.mean(axis=0)
+    scale = values.std(axis=0)
+    return mean.astype(np.float32), np.where(scale > 1e-6, scale, 1.0).astype(
+        np.float32
+    )
+
+
+# Features that describe the knock-outs of a variable itself (node features).
+_KO_NODE = ("knocked", "mean_shift_out", "max_shift_out")
+# Symmetric statistics of the baseline logit, per kind of label: |pcorr| for
+# direct edges, |corr| and the distance in Ĝ0 for total effects.
+BASELINE_COLUMNS = {
+    "direct": ("abs_pcorr",),
+    "ancestral": ("abs_corr", "g0_inverse_distance"),
+}
+
+
+class PairFeaturizer:
+    """Scaled pair features of any block of ordered pairs.
+
+    :meth:`prepare` computes what one data matrix gives all pairs
+    (:class:`PairData`); :meth:`fit` learns, on the training pairs, the
+    standardisation of the scalars (one set of statistics for both orders
+    of a pair, so ``(i, j)`` and ``(j, i)`` agree), of the graph scalars and
+    of the node features, and the baseline logit; :meth:`transform` gives
+    the network's inputs for any pairs, with ``"offset"``, the baseline
+    logit, when one was fitted.
+
+    Parameters
+    ----------
+    image_size : int, default=16
+        Bins per image axis.
+    bandwidth : float, default=1.0
+        Standard deviation, in bins, of the Gaussian that smooths the images.
+    graph_method : {"pcorr", "correlation"}, default="pcorr"
+        Weights whose top ``graph_neighbors`` per variable define Ĝ0.
+    graph_neighbors : int, default=5
+        Neighbours per variable in Ĝ0 (before symmetrisation).
+    images : bool, default=True
+        Whether to prepare the one-hot matrices the images need.
+    statistics : sequence of PairStatistic, default=DEFAULT_STATISTICS
+        The kinds of pair evidence (:mod:`._statistics`), in column order.
+    baseline : {"direct", "ancestral"} or None, default=None
+        Fit a logistic regression of the labels on the symmetric statistics
+        :data:`BASELINE_COLUMNS` of that kind of label; None: no offset.
+    block_size : int, default=64
+        Source variables per feature block.
+    n_jobs : int, default=None
+        joblib workers over blocks (None: in-process).
+    verbose : int, default=0
+        Print feature-block progress when >= 1.
+    """
+
+    def __init__(
+        self,
+        *,
+        image_size=16,
+        bandwidth=1.0,
+        graph_method="pcorr",
+        graph_neighbors=5,
+        images=True,
+        statistics=DEFAULT_STATISTICS,
+        baseline=None,
+        block_size=64,
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.image_size = image_size
+        self.bandwidth = bandwidth
+        self.graph_method = graph_method
+        self.graph_neighbors = graph_neighbors
+        self.images = images
+        self.statistics = tuple(statistics)
+        self.baseline = baseline
+        self.block_size = block_size
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        scalar = [s for s in self.statistics if not s.graph]
+        self.scalar_names = tuple(n for s in scalar for n in s.names)
+        self.graph_names = tuple(n for s in self.statistics if s.graph for n in s.names)
+        self._reversal = reversal(
+            self.scalar_names, [n for s in scalar for n in s.antisymmetric]
+        )
+
+    def prepare(self, X, interventions=None):
+        """The :class:`PairData` of a data matrix: what all its pairs share.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, p)
+            Data; at least 2 rows and 2 columns, finite.
+        interventions : ndarray of int of shape (n,), default=None
+            ``-1`` for observational rows, else the knocked-out variable.
+
+        Returns
+        -------
+        data : PairData
+        """
+        X = np.asarray(X, dtype=np.float64)
+        n, p = X.shape
+        iv = (
+            None if interventions is None else np.asarray(interventions, dtype=np.int64)
+        )
+        obs = np.ones(n, dtype=bool) if iv is None else iv < 0
+        if obs.sum() < 3:
+            obs = np.ones(n, dtype=bool)
+        Z, _, _ = _standardise(X)
+        skew, kurt = _skewness_kurtosis(Z)
+        pcorr, regress = partial_correlations(Z)
+        corr = (Z.T @ Z) / n
+        np.fill_diagonal(corr, 0.0)
+        shift, t_stat, knocked = shift_scores(X, iv)
+        weights = pcorr if self.graph_method == "pcorr" else corr
+        graph = variable_graph(weights, self.graph_neighbors)
+        data = PairData(
+            n=n,
+            p=p,
+            image_size=self.image_size,
+            Z=Z.astype(np.float32),
+            skewness=skew,
+            kurtosis=kurt,
+            pcorr=pcorr.astype(np.float32),
+            shift=shift.astype(np.float32),
+            t_stat=t_stat.astype(np.float32),
+            knocked=knocked,
+            graph=graph,
+            edge_index=np.vstack(graph.nonzero()).astype(np.int64),
+            node_features=_node_features(
+                Z, skew, kurt, pcorr, regress, graph, shift, knocked
+            ),
+            smooth_rank=None,
+            smooth_std=None,
+            n_obs=int(obs.sum()),
+            statistics=self.statistics,
+        )
+        data.prepared = [stat.prepare(data, Z) for stat in data.statistics]
+        if self.images:
+            S = self.image_size
+            K = smoothing_matrix(S, self.bandwidth)
+            data.smooth_rank = _smoothed_one_hot(_bins(rank_uniform(X), S), S, K)
+            Zo, _, _ = _standardise(X[obs])
+            U = (np.clip(Zo, -3.0, 3.0) + 3.0) / 6.0
+            data.smooth_std = _smoothed_one_hot(_bins(U, S), S, K)
+        return data
+
+    # ------------------------------------------------------------ raw blocks
+    def _iter_raw(self, data, blocks):
+        start = time.perf_counter()
+        for k, item in enumerate(iter_pair_features(data, blocks, self.n_jobs)):
+            if self.verbose:
+                elapsed = time.perf_counter() - start
+                print(
+                    f"feature block {k + 1}/{len(blocks)}  {elapsed:.1f}s", flush=True
+                )
+            yield item
+
+    def _raw(self, data, pairs):
+        """Raw features of the pairs (n, 2+), in the order of ``pairs``."""
+        src, dst = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+        order = np.argsort(src, kind="stable")
+        src, dst = src[order], dst[order]
+        cuts = np.flatnonzero(np.diff(src // self.block_size)) + 1
+        blocks = list(zip(np.split(src, cuts), np.split(dst, cuts)))
+        parts = [feats for _, _, feats in self._iter_raw(data, blocks)]
+        out = {"src": src, "dst": dst}
+        for key in ("scalars", "graph_scalars", "images"):
+            if parts[0][key] is not None:
+                out[key] = np.concatenate([f[key] for f in parts])
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(order.size)
+        return {k: v[inverse] for k, v in out.items()}
+
+    # --------------------------------------------------------------- scaling
+    def fit(self, data, pairs, sample_weight=None):
+        """Learn the scaling and the baseline logit on labelled pairs.
+
+        ``pairs`` (n, 3) holds ``(i, j, label)``; returns the scaled features
+        of those pairs (what :meth:`transform` would give).
+        """
+        raw = self._raw(data, pairs)
+        self.node_mean_, self.node_scale_ = _mean_scale(data.node_features)
+        scalars = raw["scalars"]
+        self.scalar_mean_, self.scalar_scale_ = _mean_scale(
+            np.vstack([scalars, self.reverse(scalars)])
+        )
+        self.graph_mean_, self.graph_scale_ = _mean_scale(raw["graph_scalars"])
+        self.baseline_ = None
+        scaled = self._scale(raw)
+        if self.baseline is not None:
+            self.baseline_ = LogisticRegression(C=1.0).fit(
+                self._baseline_inputs(scaled), pairs[:, 2], sample_weight=sample_weight
+            )
+            scaled = self._scale(raw)
+        return scaled
+
+    def reverse(self, scalars):
+        """Scalars of the reversed pairs ``(j, i)`` from those of ``(i, j)``."""
+        return reverse_scalars(scalars, self._reversal)
+
+    def _scale(self, raw):
+        out = dict(raw)
+        for key, values in (("scalars", raw["scalars"]), ("scalars_rev", None)):
+            values = self.reverse(raw["scalars"]) if values is None else values
+            out[key] = ((values - self.scalar_mean_) / self.scalar_scale_).astype(
+                np.float32
+            )
+        out["graph_scalars"] = (
+            (raw["graph_scalars"] - self.graph_mean_) / self.graph_scale_
+        ).astype(np.float32)
+        if self.baseline_ is not None:
+            out["offset"] = self.baseline_.decision_function(
+                self._baseline_inputs(out)
+            ).astype(np.float32)
+        return out
+
+    def _baseline_inputs(self, scaled):
+        names = BASELINE_COLUMNS[self.baseline]
+        cols = [self.scalar_names.index(k) for k in names if k in self.scalar_names]
+        gcols = [self.graph_names.index(k) for k in names if k in self.graph_names]
+        return np.hstack(
+            [scaled["scalars"][:, cols], scaled["graph_scalars"][:, gcols]]
+        ).astype(np.float64)
+
+    # ------------------------------------------------------------- features
+    def transform(self, data, pairs):
+        """Scaled features of the given pairs (n, 2+), in their order."""
+        return self._scale(self._raw(data, pairs))
+
+    def iter_all_pairs(self, data):
+        """Scaled features of every ordered pair, one block of sources at a time.
+
+        Yields ``(src, dst, features)``; memory is bounded by the block size.
+        """
+        blocks = [all_pairs(b, data.p) for b in source_blocks(data.p, self.block_size)]
+        for src, dst, raw in self._iter_raw(data, blocks):
+            yield src, dst, self._scale(dict(raw, src=src, dst=dst))
+
+    def node_inputs(self, data):
+        """Scaled node features, as measured and as if never knocked out."""
+        nodes = (data.node_features - self.node_mean_) / self.node_scale_
+        masked = data.node_features.copy()
+        masked[:, [NODE_FEATURE_NAMES.index(k) for k in _KO_NODE]] = 0.0
+        masked = (masked - self.node_mean_) / self.node_scale_
+        return nodes, masked
+
+    def knockout_mask(self, data, rate):
+        """What ``knockout_dropout`` hides in training, or None when nothing can.
+
+        The columns of the statistics' ``knockout_columns`` (and their
+        partners in the reversed scalars) take their standardised value for
+        a variable without knock-outs.
+        """
+        if rate <= 0 or not data.knocked.any():
+            return None
+        names = [n for s in self.statistics if not s.graph for n in s.knockout_columns]
+        cols = [self.scalar_names.index(k) for k in names]
+        # in the reversed scalars, a column holds its partner's value
+        cols_rev = [self._reversal[0][c] for c in cols]
+        # standardised value of a raw 0 (no knock-out) in each column
+        zero = (-self.scalar_mean_ / self.scalar_scale_).astype(np.float32)
+        return {
+            "rate": float(rate),
+            "knocked": np.asarray(data.knocked, dtype=bool),
+            "cols": cols,
+            "cols_rev": cols_rev,
+            "values": {"scalars": zero[cols], "scalars_rev": zero[cols_rev]},
+        }

@@ -267,3 +267,23 @@ class CausalPairModule(nn.Module):
         if offset is not None:
             logits = logits + offset
         return logits  # (B,)
+
+
+def pair_probabilities(module, feats, device, step):
+    """P(i -> j) of a block of scaled pair features, ``step`` pairs a pass.
+
+    feats: dict of arrays (m, ...) as the module's keyword inputs -> (m,)
+    float64 numpy array.
+    """
+    module.eval()
+    n = len(feats["src"])
+    out = torch.empty(n, dtype=torch.float64)
+    with torch.no_grad():
+        for s in range(0, n, step):
+            batch = {
+                k: torch.as_tensor(v[s : s + step]).to(device)
+                for k, v in feats.items()
+                if v is not None
+            }
+            out[s : s + step] = torch.sigmoid(module(**batch)).double().cpu()
+    return out.numpy()

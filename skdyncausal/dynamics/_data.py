@@ -21,6 +21,7 @@ __all__ = [
     "check_trajectories",
     "frame_observed",
     "frame_statistics",
+    "module_params",
     "standardize",
     "unstandardize",
     "window_datasets",
@@ -427,3 +428,36 @@ def check_params(est):
                 f"ode_solver={est.ode_solver!r} needs the optional package "
                 "torchdiffeq: pip install torchdiffeq, or use ode_solver='rk4'."
             ) from None
+
+
+def module_params(est):
+    """The torch module's keyword arguments for a fitted data state of ``est``."""
+    scale = est.time_scale_
+    span = est.trained_span_ / scale
+    min_period = 4.0 if est.min_period is None else est.min_period / scale
+    max_period = 2.0 * span if est.max_period is None else est.max_period / scale
+    max_period = max(max_period, 1.01 * min_period)
+    shape = image_shape(est.obs_shape_)
+    image = len(shape) == 3
+    window = est.attention_window
+    return dict(
+        n_channels=int(shape[0]),
+        height=int(shape[1]) if image else 0,
+        width=int(shape[2]) if image else 0,
+        token_dim=est.token_dim,
+        hidden_dim=est.hidden_dim,
+        latent_dim=est.latent_dim,
+        n_heads=est.n_heads,
+        n_layers=est.n_layers,
+        attention_window=3.0 if window is None else float(window),
+        n_frequencies=est.n_frequencies,
+        min_period=float(min_period),
+        max_period=float(max_period),
+        conv_channels=est.conv_channels,
+        dropout=float(est.dropout),
+        dynamics=est.dynamics,
+        ode_step=1.0,
+        ode_solver=est.ode_solver,
+        latent_layout=est.latent_layout,
+        latent_stride=est.latent_stride,
+    )

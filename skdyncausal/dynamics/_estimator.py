@@ -24,8 +24,8 @@ from ._data import (
     check_scored,
     check_times,
     frame_statistics,
-    image_shape,
     max_window_span,
+    module_params,
     standardize,
     unstandardize,
     window_datasets,
@@ -332,37 +332,6 @@ class LatentDynamicsRegressor(
         self.horizon_ = n_after if self.horizon is None else min(self.horizon, n_after)
         self.trained_span_ = max_window_span(t, self.n_context, self.horizon_)
 
-    def _module_params(self):
-        scale = self.time_scale_
-        span = self.trained_span_ / scale
-        min_period = 4.0 if self.min_period is None else self.min_period / scale
-        max_period = 2.0 * span if self.max_period is None else self.max_period / scale
-        max_period = max(max_period, 1.01 * min_period)
-        shape = image_shape(self.obs_shape_)
-        image = len(shape) == 3
-        window = self.attention_window
-        return dict(
-            n_channels=int(shape[0]),
-            height=int(shape[1]) if image else 0,
-            width=int(shape[2]) if image else 0,
-            token_dim=self.token_dim,
-            hidden_dim=self.hidden_dim,
-            latent_dim=self.latent_dim,
-            n_heads=self.n_heads,
-            n_layers=self.n_layers,
-            attention_window=3.0 if window is None else float(window),
-            n_frequencies=self.n_frequencies,
-            min_period=float(min_period),
-            max_period=float(max_period),
-            conv_channels=self.conv_channels,
-            dropout=float(self.dropout),
-            dynamics=self.dynamics,
-            ode_step=1.0,
-            ode_solver=self.ode_solver,
-            latent_layout=self.latent_layout,
-            latent_stride=self.latent_stride,
-        )
-
     def _datasets(self, Xs, t, rng):
         """Split instances for early stopping and build the window datasets."""
         n = Xs.shape[0]
@@ -416,7 +385,7 @@ class LatentDynamicsRegressor(
                     LatentDynamicsLoss,
                     generator=generator,
                     valid_dataset=valid_ds,
-                    **self._module_params(),
+                    **module_params(self),
                 )
                 self.net_.set_params(
                     criterion__kl_weight=float(self.kl_weight),

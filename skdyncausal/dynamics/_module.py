@@ -374,23 +374,12 @@ class LatentDynamicsModule(nn.Module):
         self.attention_window = float(attention_window)
         geometry = dict(n_channels=n_channels, height=height, width=width)
         self.on_grid = latent_layout == "grid"
+        if self.on_grid and height <= 0:
+            raise ValueError("latent_layout='grid' needs image or field frames")
+        sizes = dict(conv=conv_channels, stride=latent_stride, hidden_dim=hidden_dim)
+        self.tokenizer = self._tokenizer(geometry, token_dim, **sizes)
         if self.on_grid:
-            if height <= 0:
-                raise ValueError("latent_layout='grid' needs image or field frames")
-            self.tokenizer = GridTokenizer(
-                **geometry,
-                token_dim=token_dim,
-                conv=conv_channels,
-                stride=latent_stride,
-            )
             self.grid = self.tokenizer.grid
-        else:
-            self.tokenizer = FrameTokenizer(
-                **geometry,
-                token_dim=token_dim,
-                hidden_dim=hidden_dim,
-                conv=conv_channels,
-            )
         self.encoding = PeriodicEncoding(
             n_frequencies=n_frequencies, min_period=min_period, max_period=max_period
         )
@@ -413,51 +402,71 @@ class LatentDynamicsModule(nn.Module):
         self.psi_mean = nn.Linear(token_dim, latent_dim)
         self.psi_logvar = nn.Linear(token_dim, latent_dim)
         grid = self.grid if self.on_grid else None
-        if dynamics == "ode":
-            self.dynamics = ODEDynamics(
+        self.dynamics = self._time_map(
+            dynamics,
+            latent_dim=latent_dim,
+            hidden_dim=hidden_dim,
+            grid=grid,
+            dropout=dropout,
+            ode_step=ode_step,
+            ode_solver=ode_solver,
+        )
+        self.decoder = self._decoder(geometry, latent_dim, grid=grid, **sizes)
+        # Learned observation noise, one log-variance per channel (or feature).
+        self.obs_logvar = nn.Parameter(torch.zeros(n_channels))
+        self._obs_view = (1, 1, n_channels) + ((1, 1) if height > 0 else ())
+
+    def _tokenizer(self, geometry, token_dim, *, conv, stride, hidden_dim):
+        """Frames -> tokens: one per frame, or one per frame and grid cell."""
+        if self.on_grid:
+            return GridTokenizer(
+                **geometry, token_dim=token_dim, conv=conv, stride=stride
+            )
+        return FrameTokenizer(
+            **geometry, token_dim=token_dim, hidden_dim=hidden_dim, conv=conv
+        )
+
+    def _decoder(self, geometry, latent_dim, *, grid, conv, stride, hidden_dim):
+        """Latent states -> frame means, from a vector or a latent map."""
+        if grid is not None:
+            return GridDecoder(
+                **geometry, latent_dim=latent_dim, conv=conv, stride=stride, grid=grid
+            )
+        return FrameDecoder(
+            **geometry, latent_dim=latent_dim, hidden_dim=hidden_dim, conv=conv
+        )
+
+    def _time_map(self, kind, *, latent_dim, hidden_dim, grid, dropout, **ode):
+        """The module that maps (ψ, τ) to z: direct, ODE or GRU, global or grid."""
+        if kind == "ode":
+            return ODEDynamics(
                 latent_dim=latent_dim,
                 hidden_dim=hidden_dim,
-                step=ode_step,
+                step=ode["ode_step"],
                 grid=grid,
-                solver=ode_solver,
+                solver=ode["ode_solver"],
             )
-        elif dynamics == "gru":
-            self.dynamics = GRUDynamics(
-                latent_dim=latent_dim, hidden_dim=hidden_dim, step=ode_step, grid=grid
+        if kind == "gru":
+            return GRUDynamics(
+                latent_dim=latent_dim,
+                hidden_dim=hidden_dim,
+                step=ode["ode_step"],
+                grid=grid,
             )
-        elif self.on_grid:
-            self.dynamics = GridDynamics(
+        if grid is not None:
+            return GridDynamics(
                 latent_dim=latent_dim,
                 width=hidden_dim // 2,
                 grid=grid,
                 encoding=self.encoding,
                 dropout=dropout,
             )
-        else:
-            self.dynamics = DirectDynamics(
-                latent_dim=latent_dim,
-                hidden_dim=hidden_dim,
-                encoding=self.encoding,
-                dropout=dropout,
-            )
-        if self.on_grid:
-            self.decoder = GridDecoder(
-                **geometry,
-                latent_dim=latent_dim,
-                conv=conv_channels,
-                stride=latent_stride,
-                grid=grid,
-            )
-        else:
-            self.decoder = FrameDecoder(
-                **geometry,
-                latent_dim=latent_dim,
-                hidden_dim=hidden_dim,
-                conv=conv_channels,
-            )
-        # Learned observation noise, one log-variance per channel (or feature).
-        self.obs_logvar = nn.Parameter(torch.zeros(n_channels))
-        self._obs_view = (1, 1, n_channels) + ((1, 1) if height > 0 else ())
+        return DirectDynamics(
+            latent_dim=latent_dim,
+            hidden_dim=hidden_dim,
+            encoding=self.encoding,
+            dropout=dropout,
+        )
 
     def encode(self, frames, times, mask):
         """Gaussian ψ from context frames.

@@ -1,0 +1,406 @@
+"""The data layer of the causal estimator: validation, the pair split, batches.
+
+Validation of the parameters, of X, of the prior and of the interventions;
+the stratified split of the labelled pairs; the torch dataset and sampler that
+feed the pair features to the network.
+"""
+
+import numbers
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ._module import ARCHITECTURES
+
+__all__ = [
+    "EpochSampler",
+    "PairDataset",
+    "as_batch",
+    "check_X_form",
+    "check_interventions",
+    "check_params",
+    "check_prior",
+    "split_pairs",
+]
+
+_CV_HINT = (
+    "Cross-validation (GridSearchCV, cross_val_score, ...) slices every fit "
+    "argument whose length equals n_samples, which mangles a (p, p) prior when "
+    "n_samples == p: in that case pass the prior as the constructor parameter, "
+    "CausalStructureEstimator(prior=A), instead of fit(X, prior=A)."
+)
+
+
+_X_FORM = "X must be a 2-D array-like or DataFrame of shape (n_samples, n_variables)"
+
+
+def check_X_form(X, n_features, owner):
+    """Refuse X of the wrong dimension, too small, or holding text, naming X.
+
+    ``n_features``: the number of variables seen in fit (None in fit, where
+    at least 2 are needed); ``owner``: the estimator's class name. The
+    messages keep scikit-learn's wording. Returns X, as an array unless it
+    is a DataFrame.
+    """
+    if isinstance(X, pd.DataFrame):
+        check_frame_columns(X)
+    elif hasattr(X, "toarray") or hasattr(X, "tocsr"):
+        return X  # sparse: refused by validate_data, which names X
+    else:
+        try:
+            X = np.asarray(X)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{_X_FORM}, one row per sample and one column per variable; it "
+                f"could not be read as an array ({exc}). Pass a rectangular "
+                "numeric array, e.g. np.column_stack([x0, x1, ...])."
+            ) from None
+        kind = X.dtype.kind
+        if kind in "USa" or (
+            kind == "O" and any(isinstance(v, str | bytes) for v in X.flat)
+        ):
+            raise TypeError(
+                f"X must hold numbers; got text (dtype {X.dtype}). Convert it to "
+                "a numeric array first, e.g. X.astype(float) for numbers stored "
+                "as strings."
+            )
+        if kind == "c":
+            raise ValueError(
+                f"Complex data not supported: X must hold real numbers; got dtype "
+                f"{X.dtype}. Pass the real part (X.real) or the modulus "
+                "(np.abs(X)) explicitly."
+            )
+    shape = tuple(X.shape)
+    if len(shape) != 2:
+        fix = (
+            "stack the variables as columns, e.g. np.column_stack([x0, x1, ...])"
+            if len(shape) < 2
+            else "one row per sample, e.g. X.reshape(len(X), -1)"
+        )
+        raise ValueError(
+            f"{_X_FORM}; got a {len(shape)}-D input of shape {shape}. Reshape "
+            f"your data: {fix}."
+        )
+    n, p = shape
+    if n < 2:
+        raise ValueError(
+            f"{_X_FORM} with n_samples >= 2; found {n} sample(s) (shape={shape}) "
+            "while a minimum of 2 is required. Pass more samples, one row each."
+        )
+    if n_features is None and p < 2:
+        raise ValueError(
+            f"{_X_FORM} with n_variables >= 2; found {p} feature(s) "
+            f"(shape={shape}) while a minimum of 2 is required. Causal structure "
+            "needs two or more variables, one column each."
+        )
+    if n_features is not None and p != n_features:
+        raise ValueError(
+            f"X has {p} features, but {owner} is expecting {n_features} features "
+            f"as input: pass X of shape (n_samples, {n_features}), the variables "
+            "of fit in the same order."
+        )
+    return X
+
+
+def check_frame_columns(X):
+    """Refuse a DataFrame with non-numeric columns, naming them."""
+    bad, cols = [], []
+    for k, (name, dtype) in enumerate(X.dtypes.items()):
+        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+            continue
+        if pd.api.types.is_object_dtype(dtype) and not any(
+            isinstance(v, str | bytes) for v in X.iloc[:, k].to_numpy()
+        ):
+            continue  # numbers held as objects: converted by validate_data
+        bad.append(name)
+        cols.append(k)
+    if bad:
+        raise TypeError(
+            f"X must hold numbers; the DataFrame columns {bad[:10]} are not "
+            "numeric (dtypes "
+            f"{[str(X.dtypes.iloc[k]) for k in cols[:10]]}). Convert them, e.g. "
+            "X.astype(float), or drop them."
+        )
+
+
+def check_params(est):
+    """Validate the parameters of a CausalStructureEstimator; all problems at once."""
+    check = est._param_check()
+    check.choice("labels", ("direct", "ancestral"))
+    check.choice("architecture", ARCHITECTURES)
+    check.integer("image_size", 4, 128)
+    check.real("bandwidth", 0)
+    check.choice("graph_method", ("auto", "pcorr", "correlation"))
+    check.integer("graph_neighbors", 1)
+    check.integer("cnn_channels", 1)
+    check.integer("gnn_layers", 0)
+    check.integer("hidden_dim", 1)
+    check.real("dropout", 0, 1)
+    check.check(
+        est.class_weight in ("balanced", None),
+        f"class_weight must be 'balanced' or None; got {est.class_weight!r}",
+    )
+    check.real("validation_fraction", 0, 0.9)
+    check.flag("infer_reverse")
+    check.flag("baseline_offset")
+    check.real("knockout_dropout", 0, 1)
+    check.integer("max_epoch_pairs", 1)
+    check.integer("max_train_pairs", 8)
+    check.integer("block_size", 1)
+    check.check(
+        est.n_jobs is None
+        or (isinstance(est.n_jobs, numbers.Integral) and est.n_jobs != 0),
+        f"n_jobs must be None or a nonzero integer; got {est.n_jobs!r}",
+    )
+    prior = est.prior
+    check.check(
+        prior is None
+        or callable(prior)
+        or isinstance(prior, pd.DataFrame)
+        or hasattr(prior, "__array__")
+        or isinstance(prior, list | tuple),
+        "prior must be None, a (p, p) array-like or DataFrame, or a callable "
+        f"prior(X); got {type(prior).__name__}",
+    )
+    check.raise_if_any()
+
+
+def check_interventions(interventions, n, p, names):
+    """Interventions as int64 (n,) with -1 for observational rows, or None."""
+    if interventions is None:
+        return None
+    values = interventions
+    if isinstance(values, pd.Series | pd.Index):
+        values = values.to_numpy()
+    values = np.asarray(values)
+    if values.shape != (n,):
+        raise ValueError(
+            f"interventions must have shape (n_samples,) = ({n},), one entry "
+            f"per row of X; got shape {values.shape}. Under cross-validation "
+            "pass interventions as a fit argument (it is sliced with the rows), "
+            "not as the constructor parameter."
+        )
+    if values.dtype.kind in "OUS":
+        index = {name: k for k, name in enumerate(names)}
+        out = np.empty(n, dtype=np.int64)
+        unknown = []
+        for r, v in enumerate(values):
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                out[r] = -1
+            elif isinstance(v, numbers.Integral):
+                out[r] = int(v)
+            elif str(v) in index:
+                out[r] = index[str(v)]
+            else:
+                unknown.append(v)
+        if unknown:
+            raise ValueError(
+                "interventions contains names that are not variables of X: "
+                f"{sorted(set(map(str, unknown)))[:5]}; use column names, "
+                "column indices, or -1 / None for observational rows."
+            )
+        values = out
+    elif values.dtype.kind == "f":
+        if not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
+            raise ValueError(
+                "interventions must hold integer column indices (or -1 for "
+                "observational rows); got non-integer values."
+            )
+        values = values.astype(np.int64)
+    elif values.dtype.kind not in "iu":
+        raise ValueError(
+            "interventions must be integers in [-1, p) or variable names; "
+            f"got dtype {values.dtype}."
+        )
+    values = values.astype(np.int64)
+    if values.size and (values.min() < -1 or values.max() >= p):
+        raise ValueError(
+            f"interventions must lie in [-1, {p - 1}] (-1 = observational row, "
+            f"else the knocked-out column); got values from {values.min()} to "
+            f"{values.max()}."
+        )
+    return values
+
+
+def check_prior(prior, X_input, p, names):
+    """The prior as a float (p, p) matrix of 0 / 1 / NaN, diagonal NaN."""
+    if prior is None:
+        raise ValueError(
+            "CausalStructureEstimator needs a prior of known pairs: call "
+            "fit(X, prior=A) or construct CausalStructureEstimator(prior=A), "
+            "with A[i, j] = 1 for a known effect i -> j, 0 for a known absence "
+            "and NaN for unknown pairs."
+        )
+    if callable(prior) and not isinstance(prior, pd.DataFrame):
+        prior = prior(X_input)
+    if isinstance(prior, pd.DataFrame):
+        prior = _align_prior_frame(prior, names, p)
+    try:
+        A = np.array(prior, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"prior must be a numeric (p, p) matrix of 0, 1 and NaN; {exc}"
+        ) from None
+    if A.shape != (p, p):
+        raise ValueError(
+            f"prior must have shape (p, p) = ({p}, {p}) to match the {p} columns "
+            f"of X; got shape {A.shape}. {_CV_HINT}"
+        )
+    np.fill_diagonal(A, np.nan)
+    known = A[~np.isnan(A)]
+    if not np.isin(known, (0.0, 1.0)).all():
+        raise ValueError(
+            "prior entries must be 1 (known i -> j), 0 (known absence) or NaN "
+            f"(unknown); got values such as {np.setdiff1d(known, [0, 1])[:3]}."
+        )
+    if not (known == 1).any():
+        raise ValueError(
+            "prior has no positive labels (no entry equal to 1 off the "
+            "diagonal); the classifier needs known effects i -> j to learn from."
+        )
+    if not (known == 0).any():
+        raise ValueError(
+            "prior has no negative labels (no entry equal to 0 off the "
+            "diagonal); the classifier needs known absent effects to learn from."
+        )
+    return A
+
+
+def _align_prior_frame(frame, names, p):
+    idx = [str(v) for v in frame.index]
+    cols = [str(v) for v in frame.columns]
+    if list(names) == [f"x{k}" for k in range(p)] and (
+        idx == [str(k) for k in range(p)] and cols == idx
+    ):
+        return frame.to_numpy(dtype=np.float64)
+    missing = [v for v in names if v not in set(idx) or v not in set(cols)]
+    extra = sorted((set(idx) | set(cols)) - set(names))
+    if missing or extra or len(idx) != p or len(cols) != p:
+        raise ValueError(
+            "prior DataFrame must be indexed (rows and columns) by the variable "
+            f"names of X; names of X missing from the prior: {missing[:5]}, "
+            f"prior names not in X: {extra[:5]}."
+        )
+    aligned = frame.copy()
+    aligned.index, aligned.columns = idx, cols
+    return aligned.loc[list(names), list(names)].to_numpy(dtype=np.float64)
+
+
+def split_pairs(A, rng, *, validation_fraction, infer_reverse, max_train_pairs):
+    """Stratified train/validation split of the labelled pairs."""
+    src, dst = np.nonzero(~np.isnan(A))
+    y = A[src, dst]
+    train, valid = [], []
+    for label in (0.0, 1.0):
+        idx = rng.permutation(np.flatnonzero(y == label))
+        n_val = round(validation_fraction * idx.size)
+        if validation_fraction > 0 and idx.size >= 2:
+            n_val = min(max(n_val, 1), idx.size - 1)
+        else:
+            n_val = 0
+        valid.append(idx[:n_val])
+        train.append(idx[n_val:])
+    train, valid = np.sort(np.concatenate(train)), np.sort(np.concatenate(valid))
+    tr = np.column_stack([src[train], dst[train], y[train]])
+    va = np.column_stack([src[valid], dst[valid], y[valid]])
+    if infer_reverse:
+        tr = _add_reverses(tr, A)
+    if len(tr) > max_train_pairs:
+        tr = _subsample(tr, max_train_pairs, rng)
+    if len(va) > max_train_pairs // 4:
+        va = _subsample(va, max_train_pairs // 4, rng)
+    return tr, va
+
+
+def _add_reverses(tr, A):
+    pos = tr[tr[:, 2] == 1].astype(np.int64)
+    rev = pos[:, [1, 0]]
+    rev = rev[np.isnan(A[rev[:, 0], rev[:, 1]])]
+    rev = np.unique(rev, axis=0)
+    extra = np.column_stack([rev, np.zeros(len(rev))])
+    return np.vstack([tr, extra]) if len(extra) else tr
+
+
+def _subsample(tr, cap, rng):
+    pos = np.flatnonzero(tr[:, 2] == 1)
+    neg = np.flatnonzero(tr[:, 2] == 0)
+    n_pos = min(pos.size, cap // 2)
+    n_neg = min(neg.size, cap - n_pos)
+    keep = np.concatenate(
+        [
+            rng.choice(pos, n_pos, replace=False),
+            rng.choice(neg, n_neg, replace=False),
+        ]
+    )
+    return tr[np.sort(keep)]
+
+
+class PairDataset(torch.utils.data.Dataset):
+    """Pair features as ``(features dict, label)``, fetched a whole batch at once.
+
+    ``__getitems__`` gathers a batch with one fancy index per array (the
+    DataLoader's per-item path costs more than the network on small pairs);
+    :func:`as_batch` is the matching identity ``collate_fn``.
+
+    With ``mask`` (training only), each pair is, with probability
+    ``mask["rate"]``, shown as if its cause had never been knocked out: the
+    knock-out scalars of ``i`` take their value for a variable without
+    knock-outs and the module embeds ``i`` from the masked node features.
+    Pairs whose cause is never knocked out are shown unchanged.
+    """
+
+    def __init__(self, features, y, mask=None, seed=0):
+        self.features = {k: v for k, v in features.items() if v is not None}
+        self.y = np.asarray(y, dtype=np.float32)
+        self.mask = mask
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self):
+        return len(self.y)
+
+    def __getitem__(self, index):
+        return self.__getitems__([index])
+
+    def __getitems__(self, indices):
+        idx = np.asarray(indices, dtype=np.int64)
+        batch = {k: v[idx] for k, v in self.features.items()}
+        if self.mask is not None:
+            m = self.mask
+            hide = m["knocked"][batch["src"]] & (self.rng.random(idx.size) < m["rate"])
+            batch["mask_src"] = hide
+            if hide.any():
+                for key, cols in (
+                    ("scalars", m["cols"]),
+                    ("scalars_rev", m["cols_rev"]),
+                ):
+                    # batch[key] is a copy (fancy indexing): safe to edit
+                    batch[key][np.ix_(hide, cols)] = m["values"][key]
+        batch = {k: torch.as_tensor(v) for k, v in batch.items()}
+        return batch, torch.as_tensor(self.y[idx])
+
+
+def as_batch(batch):
+    """Identity collate: :meth:`PairDataset.__getitems__` returns batches."""
+    return batch
+
+
+class EpochSampler(torch.utils.data.Sampler):
+    """``n_samples`` indices of ``range(n_items)`` per epoch, without replacement
+    within each pass over the items (a fresh random subset every epoch, or
+    several shuffled passes when ``n_samples > n_items``)."""
+
+    def __init__(self, n_items, n_samples, generator):
+        self.n_items = int(n_items)
+        self.n_samples = int(n_samples)
+        self.generator = generator
+
+    def __len__(self):
+        return self.n_samples
+
+    def __iter__(self):
+        left = self.n_samples
+        while left > 0:
+            perm = torch.randperm(self.n_items, generator=self.generator)
+            yield from perm[:left].tolist()
+            left -= self.n_items
