@@ -9,13 +9,13 @@ profiled time into pair features (``pair_features`` and the per-data-matrix
 preparation), network training (skorch's fit loop, less the features it
 computes) and network inference, the number of epochs, the peak resident
 memory of the process (``ru_maxrss``) and AUPRC / AUROC on the unlabelled
-pairs against |pcorr|.
+pairs against |pcorr| (``abs-pcorr`` of the registry in ``benchmarks/peers.py``).
 
-Usage::
+Usage, from the repository root::
 
-    python benchmarks/causal_profile.py --p 300
-    python benchmarks/causal_profile.py --p 1000 --no-profile   # timing only
-    python benchmarks/causal_profile.py --p 300 --top 30        # + cProfile table
+    python -m benchmarks.causal_profile --p 300
+    python -m benchmarks.causal_profile --p 1000 --no-profile   # timing only
+    python -m benchmarks.causal_profile --p 300 --top 30        # + cProfile table
 """
 
 import argparse
@@ -28,7 +28,8 @@ import time
 
 import numpy as np
 
-from skdyncausal.causal import CausalStructureEstimator, partial_correlation_scores
+from benchmarks import peers  # the registry of methods
+from skdyncausal.causal import CausalStructureEstimator
 from skdyncausal.datasets import make_prior, make_sem
 from skdyncausal.metrics import edge_average_precision, edge_roc_auc
 
@@ -78,7 +79,7 @@ def main(argv=None):
         profiler.disable()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     mask = np.isnan(prior)
-    pc = partial_correlation_scores(data.X)
+    pc = peers.get_scorer("abs-pcorr")(data.X, prior, data.interventions)
     print(
         f"p={p} pairs={p * (p - 1)} labelled={int((~mask).sum() - p)} "
         f"train={len(est.train_pairs_)} epochs={len(est.history_)}\n"

@@ -40,12 +40,12 @@ knock-outs).
 Seeds: results are reported on seeds 0-4 (``--seed-start 0``); defaults were
 chosen on seeds >= 100 (``--seed-start 100``), never on the reported seeds.
 
-Usage::
+Usage, from the repository root::
 
-    python benchmarks/causal_quality.py --quick   # < 10 min on 2 cores (2 jobs)
-    python benchmarks/causal_quality.py --jobs 1  # full grid, 5 seeds (~35 min)
-    python benchmarks/causal_quality.py --jobs 2  # runs in 2 processes
-    python benchmarks/causal_quality.py --quick --no-peers  # ours + baselines
+    python -m benchmarks.causal_quality --quick   # < 10 min on 2 cores (2 jobs)
+    python -m benchmarks.causal_quality --jobs 1  # full grid, 5 seeds (~35 min)
+    python -m benchmarks.causal_quality --jobs 2  # runs in 2 processes
+    python -m benchmarks.causal_quality --quick --no-peers  # ours + baselines
 
 Writes ``benchmarks/results/causal_quality.md`` and ``.csv`` (``--out`` to
 change the folder).
@@ -64,12 +64,8 @@ import pandas as pd
 import torch
 from joblib import Parallel, delayed
 
-from skdyncausal.causal import (
-    CausalStructureEstimator,
-    correlation_scores,
-    mrcl_scores,
-    partial_correlation_scores,
-)
+# causal_scale: machine and version report; peers: the registry of methods.
+from benchmarks import causal_scale, peers
 from skdyncausal.datasets import make_prior, make_sem, prior_from_interventions
 from skdyncausal.metrics import (
     edge_average_precision,
@@ -77,11 +73,16 @@ from skdyncausal.metrics import (
     edge_roc_auc,
 )
 
-sys.path.insert(0, str(Path(__file__).parent))
-import causal_scale  # benchmarks/causal_scale.py: machine and version report
-import peers  # benchmarks/peers.py, next to this script
-
-ARCHITECTURES = ("full", "no_image", "image", "graph")
+#: How this script is run: ``python -m benchmarks.causal_quality``.
+MODULE = f"benchmarks.{Path(__file__).stem}"
+#: Ours (one per architecture) and the baselines, in the order of the tables;
+#: the peers follow. Names as in peers.get_scorer.
+METHODS = (
+    *(f"ours:{arch}" for arch in peers.ARCHITECTURES),
+    "abs-corr",
+    "abs-pcorr",
+    "MRCL",
+)
 #: Thread-count variables reported in the table header.
 THREADS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 #: Seconds per peer call (child process start-up included).
@@ -135,22 +136,33 @@ def metrics(truth, scores, mask):
 MISSING = {"AUPRC": np.nan, "AUROC": np.nan, "orientation": np.nan}
 
 
-def run_peers(record, X, prior, interventions, *, labels, seed, budget, names):
-    """Score every peer in ``names``; a failure is recorded with its reason."""
-    for name in names:
+def run_methods(
+    record, X, prior, interventions, *, labels, seed, epochs, peer_names, budget
+):
+    """Score every method of :data:`METHODS` and the peers in ``peer_names``.
+
+    A peer that fails, declines or runs out of time is recorded with its
+    reason; a failure of any other method stops the run.
+    """
+    for name in (*METHODS, *peer_names):
+        scorer = peers.get_scorer(
+            name,
+            random_state=seed,
+            labels=labels,
+            max_epochs=epochs,
+            time_budget=budget,
+        )
+        if name not in peers.PEERS:
+            start = time.perf_counter()
+            scores = scorer(X, prior, interventions)
+            record(name, scores, time.perf_counter() - start)
+            continue
         # What the peer drops from the prior (e.g. DirectLiNGAM's cyclic order
         # constraints), recorded with the run.
         note = peers.prior_adjustment(name, prior, labels)
         start = time.perf_counter()
         try:
-            scores = peers.AVAILABLE[name](
-                X,
-                prior,
-                interventions,
-                random_state=seed,
-                time_budget=budget,
-                labels=labels,
-            )
+            scores = scorer(X, prior, interventions)
         except Exception as exc:  # PeerError and anything unexpected
             record(name, None, time.perf_counter() - start, error=str(exc), note=note)
         else:
@@ -188,37 +200,16 @@ def run_setting(
             dict(method=method, seconds=seconds, error=error, prior_note=note, **values)
         )
 
-    for arch in ARCHITECTURES:
-        start = time.perf_counter()
-        est = CausalStructureEstimator(
-            labels=setting["labels"],
-            architecture=arch,
-            max_epochs=epochs,
-            random_state=seed,
-        )
-        P = est.fit(data.X, prior=prior, interventions=iv).predict_proba()
-        record(f"ours:{arch}", P, time.perf_counter() - start)
-    for name, fn in (
-        ("abs-corr", correlation_scores),
-        ("abs-pcorr", partial_correlation_scores),
-    ):
-        start = time.perf_counter()
-        record(name, fn(data.X), time.perf_counter() - start)
-    start = time.perf_counter()
-    record(
-        "MRCL",
-        mrcl_scores(data.X, prior, random_state=seed),
-        time.perf_counter() - start,
-    )
-    run_peers(
+    run_methods(
         record,
         data.X,
         prior,
         iv,
         labels=setting["labels"],
         seed=seed,
+        epochs=epochs,
+        peer_names=peer_names,
         budget=peer_budget,
-        names=peer_names,
     )
     return rows
 
@@ -263,32 +254,16 @@ def run_protocol(seed, *, p, n, epochs, peer_names=(), peer_budget=None):
                 )
             )
 
-    for arch in ARCHITECTURES:
-        start = time.perf_counter()
-        est = CausalStructureEstimator(
-            labels="ancestral", architecture=arch, max_epochs=epochs, random_state=seed
-        )
-        P = est.fit(X, prior=prior, interventions=iv).predict_proba()
-        record(f"ours:{arch}", P, time.perf_counter() - start)
-    for name, fn in (
-        ("abs-corr", correlation_scores),
-        ("abs-pcorr", partial_correlation_scores),
-    ):
-        start = time.perf_counter()
-        record(name, fn(X), time.perf_counter() - start)
-    start = time.perf_counter()
-    record(
-        "MRCL", mrcl_scores(X, prior, random_state=seed), time.perf_counter() - start
-    )
-    run_peers(
+    run_methods(
         record,
         X,
         prior,
         iv,
         labels="ancestral",
         seed=seed,
+        epochs=epochs,
+        peer_names=peer_names,
         budget=peer_budget,
-        names=peer_names,
     )
     return rows
 
@@ -506,9 +481,10 @@ def main(argv=None):
     agg = summarise(frame, ["setting"])
     agg_p = summarise(proto, ["truth"])
     mode = "quick" if args.quick else "full"
-    # The command exactly as given, relative to the repository root.
-    script = os.path.relpath(Path(__file__).resolve(), Path(__file__).parents[1])
-    command = shlex.join(["python", script, *(sys.argv[1:] if argv is None else argv)])
+    # The command exactly as given, from the repository root.
+    command = shlex.join(
+        ["python", "-m", MODULE, *(sys.argv[1:] if argv is None else argv)]
+    )
     machine = causal_scale._machine()
     threads = ", ".join(f"{name}={os.environ.get(name, 'unset')}" for name in THREADS)
     if args.no_peers:
@@ -516,9 +492,9 @@ def main(argv=None):
     else:
         unavailable = "".join(
             f" {name} not available ({reason})."
-            for name, reason in peers.UNAVAILABLE.items()
+            for name, reason in peers.unavailable_peers().items()
         )
-        notes = "".join(f" {note}." for note in peers.AVAILABLE_INFO.values())
+        notes = "".join(f" {note}." for note in peers.peer_notes().values())
         peer_text = (
             f"Peers ({', '.join(args.peer_names) or 'none available'}; "
             f"`benchmarks/peers.py`, {args.peer_budget:g} s budget per call):"

@@ -7,11 +7,15 @@ target), reveal 10 % of the ordered pairs of the true adjacency with
 
 - ours: ``CausalStructureEstimator(random_state=0[, max_epochs=...])
   .fit(X, prior=prior, interventions=interventions).predict_proba()``;
-- ``PartialCorr``: absolute partial correlations from the
-  Ledoit-Wolf shrunk precision matrix (symmetric, no prior, a cheap
-  baseline);
+- ``PartialCorr``: absolute partial correlations from the Ledoit-Wolf
+  shrunk precision matrix of the standardised data
+  (:func:`skdyncausal.causal.partial_correlation_scores`; symmetric, no
+  prior, a cheap baseline);
 - the peers of ``benchmarks/peers.py`` (PC, GES, DirectLiNGAM, DAGMA), each
   with the prior as its API allows.
+
+Every method is taken from the registry of ``benchmarks/peers.py``
+(``peers.get_scorer``), shared with the other causal benchmarks.
 
 Every (method, p) runs in a fresh Python subprocess, so its peak resident
 memory (``VmHWM`` of that process on Linux, read by the process itself) is not
@@ -43,11 +47,11 @@ Outputs (``--out``, default ``benchmarks/results``): ``causal_scale.md``,
 ``causal_scale.csv`` and ``causal_scale.png`` (log-log time against the
 number of ordered pairs ``p (p - 1)``, with fitted slopes).
 
-Examples
---------
-    python benchmarks/causal_scale.py --quick            # p in {100, 300}
-    python benchmarks/causal_scale.py                    # p in {100, ..., 2000}
-    python benchmarks/causal_scale.py --p 100 300 --methods PC DAGMA --budget 120
+Examples, from the repository root
+----------------------------------
+    python -m benchmarks.causal_scale --quick            # p in {100, 300}
+    python -m benchmarks.causal_scale                    # p in {100, ..., 2000}
+    python -m benchmarks.causal_scale --p 100 300 --methods PC DAGMA --budget 120
 """
 
 from __future__ import annotations
@@ -69,13 +73,17 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import peers  # the registry of methods
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+#: How this script is run (and runs its workers): ``python -m MODULE``.
+MODULE = f"benchmarks.{Path(__file__).stem}"
 DEFAULT_P = (100, 300, 1000, 2000)
 QUICK_P = (100, 300)
 OURS = "ours"
 PARTIAL_CORR = "PartialCorr"
-PEER_NAMES = ("PC", "GES", "DirectLiNGAM", "DAGMA")
+PEER_NAMES = peers.PEER_NAMES
 ALL_METHODS = (OURS, PARTIAL_CORR, *PEER_NAMES)
 #: Methods that may be skipped by extrapolation (see the module docstring),
 #: and the shortest previous time to extrapolate from.
@@ -108,59 +116,15 @@ def _peak_rss_mib():
     return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
 
 
-def partial_correlation_scores(X):
-    """``|partial correlation|`` of every pair from the Ledoit-Wolf precision.
-
-    ``rho_ij = -Theta_ij / sqrt(Theta_ii Theta_jj)`` with ``Theta`` the
-    inverse of the Ledoit-Wolf shrunk covariance; the score is ``|rho_ij|``
-    for both orientations (no direction information) and 0 on the diagonal.
-    """
-    from sklearn.covariance import LedoitWolf
-
-    precision = LedoitWolf().fit(X).precision_
-    d = np.sqrt(np.diag(precision))
-    scores = np.abs(precision / np.outer(d, d))
-    np.fill_diagonal(scores, 0.0)
-    return scores
-
-
-def _make_method(method, max_epochs, seed):
-    """Return ``score(X, prior, interventions) -> (p, p)`` for ``method``."""
-    if method == OURS:
-        from skdyncausal import CausalStructureEstimator
-
-        params = {"random_state": seed}
-        if max_epochs is not None:
-            params["max_epochs"] = max_epochs
-
-        def score(X, prior, interventions):
-            est = CausalStructureEstimator(**params)
-            est.fit(X, prior=prior, interventions=interventions)
-            return est.predict_proba()
-
-        return score
-    if method == PARTIAL_CORR:
-        import sklearn.covariance  # noqa: F401  (import outside the timed call)
-
-        return lambda X, prior, interventions: partial_correlation_scores(X)
-    sys.path.insert(0, str(HERE))
-    import peers
-
-    if method not in peers.AVAILABLE:
-        raise ImportError(peers.UNAVAILABLE.get(method, f"unknown method {method}"))
-    peer = peers.AVAILABLE[method]
-    return lambda X, prior, interventions: peer(
-        X, prior, interventions, random_state=seed
-    )
-
-
 def _worker(args):
     """Run one method on one data file; write scores and a JSON record."""
     result = {"method": args.worker, "status": "error", "message": ""}
     out = Path(args.result)
     try:
         try:
-            score = _make_method(args.worker, args.max_epochs, args.seed)
+            score = peers.get_scorer(
+                args.worker, random_state=args.seed, max_epochs=args.max_epochs
+            )
         except ImportError as exc:
             result["status"] = "unavailable"
             result["message"] = f"{type(exc).__name__}: {exc}"
@@ -168,8 +132,6 @@ def _worker(args):
         data = np.load(args.data)
         X, prior, interventions = data["X"], data["prior"], data["interventions"]
         if args.worker in PEER_NAMES:
-            import peers
-
             result["prior_note"] = peers.prior_adjustment(args.worker, prior)
         result["base_rss_mib"] = _peak_rss_mib()
         # When the scoring call starts (wall clock), for the parent to bound
@@ -216,7 +178,8 @@ def _run_one(method, data_path, result_path, args):
     """Run a worker subprocess under the budget; return its record."""
     cmd = [
         sys.executable,
-        str(Path(__file__).resolve()),
+        "-m",
+        MODULE,
         "--worker",
         method,
         "--data",
@@ -232,13 +195,11 @@ def _run_one(method, data_path, result_path, args):
     if args.threads is not None:
         for name in THREAD_VARS:
             env[name] = str(args.threads)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT), *filter(None, [env.get("PYTHONPATH")])]
-    )
     start = time.perf_counter()
     start_stamp = Path(result_path).with_suffix(".start")
     proc = subprocess.Popen(
         cmd,
+        cwd=ROOT,  # where ``python -m benchmarks...`` finds the package
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -505,7 +466,9 @@ def _write_outputs(rows, args, command, machine, out_dir):
         + (f", max_epochs={args.max_epochs}" if args.max_epochs is not None else "")
         + ").fit(X, prior=prior, interventions=interventions).predict_proba()`.",
         "- PartialCorr: absolute partial correlations from the Ledoit-Wolf "
-        "precision matrix (symmetric: orientation accuracy is 0.5 by design).",
+        "precision matrix of the standardised data "
+        "(`skdyncausal.causal.partial_correlation_scores`; symmetric: "
+        "orientation accuracy is 0.5 by design).",
         "- Peers (`benchmarks/peers.py`), all rows as i.i.d. samples: PC "
         "(causal-learn, Fisher-z, alpha 0.05, prior as required/forbidden "
         "edges; CPDAG scored 1 directed / 0.5 undirected / 0 absent), GES "
@@ -662,15 +625,12 @@ def main(argv=None):
         _worker(args)
         return
     p_values = sorted(set(QUICK_P if args.quick else args.p))
-    command = "python " + " ".join(
-        shlex.quote(a) for a in [os.path.relpath(__file__, ROOT), *sys.argv[1:]]
-    )
+    command = shlex.join(["python", "-m", MODULE, *sys.argv[1:]])
     machine = _machine()
     print(
         f"{command}\nmethods {args.methods}, p {p_values}, budget {args.budget:g} s, "
         f"threads {args.threads or 'as set'}"
     )
-    sys.path.insert(0, str(ROOT))
     rows, stopped, last_ok = [], {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         for p in p_values:

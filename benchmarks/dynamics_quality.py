@@ -39,9 +39,9 @@ latent ODE (RK4).
 
 Usage::
 
-    python benchmarks/dynamics_quality.py --quick      # 1 seed, about 4 min on 2 cores
-    python benchmarks/dynamics_quality.py              # 3 seeds, about 55 min
-    python benchmarks/dynamics_quality.py --full --device cuda   # ~400 instances, GPU
+    python -m benchmarks.dynamics_quality --quick     # 1 seed, about 4 min on 2 cores
+    python -m benchmarks.dynamics_quality             # 3 seeds, about 55 min
+    python -m benchmarks.dynamics_quality --full --device cuda  # ~400 instances, GPU
 
 Writes ``dynamics_quality.md``, ``.csv`` files and ``dynamics_quality_curves.png``
 into ``--out`` (default ``benchmarks/results``).
@@ -406,7 +406,7 @@ def write(out, cfg, rows, curves, probes, transfer, t_start, args, final=False):
     text = [
         "# Latent dynamics: learning quality and speed",
         "",
-        f"Command: `python benchmarks/dynamics_quality.py {' '.join(sys.argv[1:])}` "
+        f"Command: `python -m benchmarks.dynamics_quality {' '.join(sys.argv[1:])}` "
         f"({args.threads} torch threads; {elapsed / 60:.1f} min wall"
         f"{'' if final else ', partial'}).",
         f"Machine: {os.cpu_count()} CPU cores, {platform.processor() or 'cpu'}, "

@@ -4,7 +4,9 @@ For each estimator: fit on CPU and on CUDA with the same seed, compare quality
 and wall time, then pickle the CUDA-fitted model, load it in a fresh process that
 sees no GPU (``CUDA_VISIBLE_DEVICES=""``) and check that it predicts the same.
 
-    python benchmarks/gpu_smoke.py --out benchmarks/results/gpu_smoke.md
+    python -m benchmarks.gpu_smoke --out benchmarks/results/gpu_smoke.md
+
+(from the repository root, like the other benchmarks).
 """
 
 import argparse
@@ -153,7 +155,7 @@ def main(argv=None):
     print(text, flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
-        "# GPU smoke run\n\nCommand: `python benchmarks/gpu_smoke.py "
+        "# GPU smoke run\n\nCommand: `python -m benchmarks.gpu_smoke "
         + " ".join(sys.argv[1:])
         + "`\n\n"
         + text

@@ -1,6 +1,47 @@
-"""Published causal-discovery methods ("peers") behind one calling convention.
+"""The methods of the causal benchmarks by name, and the published peers.
 
-Every peer is a function
+Registry
+--------
+
+:func:`get_scorer` turns a method name into a function
+
+    scores = scorer(X, prior, interventions)
+
+that returns a ``(p, p)`` score matrix, ``scores[i, j]`` larger when the edge
+``i → j`` is more likely (row = cause, column = effect, the convention of
+:mod:`skdyncausal.metrics`). ``prior`` is the partial prior (1 / 0 / NaN) and
+``interventions`` the knocked-out column of every row (``-1`` observational) or
+None. The names are the method labels of the benchmark tables:
+
+- ``ours:full``, ``ours:no_image``, ``ours:image``, ``ours:graph``:
+  ``CausalStructureEstimator(architecture=...)`` fitted on ``X`` with the prior
+  and the interventions, scored with ``predict_proba()``; ``ours`` is
+  ``ours:full`` (the label of ``causal_scale.py``);
+- ``abs-corr``: ``|correlation|``
+  (:func:`skdyncausal.causal.correlation_scores`; no prior);
+- ``abs-pcorr``: ``|partial correlation|`` from the Ledoit–Wolf precision of
+  the standardised data (:func:`skdyncausal.causal.partial_correlation_scores`;
+  no prior); ``PartialCorr`` is the same method (the label of
+  ``causal_scale.py``);
+- ``MRCL``: :func:`skdyncausal.causal.mrcl_scores` with the prior;
+- the peers ``PC``, ``GES``, ``DirectLiNGAM`` and ``DAGMA``
+  (:func:`pc`, :func:`ges`, :func:`direct_lingam`, :func:`dagma`; causal-learn
+  and dagma, ``pip install -e ".[benchmarks]"``), every row passed as i.i.d.
+  samples; how each uses the prior and how its output becomes scores is
+  below and in their docstrings.
+
+The keyword arguments of :func:`get_scorer` set the budget and the setting;
+a method ignores those that it does not use.
+
+``causal_quality.py`` and ``causal_scale.py`` take all their methods from
+here, ``causal_profile.py`` its ``|pcorr|`` reference (it profiles the
+estimator itself).
+
+Peers
+-----
+
+The published causal-discovery methods ("peers") share one calling
+convention: every peer is a function
 
     scores = peer(X, prior, interventions=None, *, random_state=0,
                   time_budget=None, labels="direct", rows="all")
@@ -23,8 +64,9 @@ random_state : int
 time_budget : float or None
     Seconds. None runs the method in this process. A number runs it in a
     fresh ``spawn`` child process that is killed when the budget runs out;
-    :class:`PeerTimeout` is then raised. The child's start-up (a second or
-    two of imports) counts against the budget.
+    :class:`PeerTimeout` is then raised. The child's start-up (a few
+    seconds of imports, the parent's main module included) counts against
+    the budget.
 labels : {"direct", "ancestral"}
     What the prior's labels mean. ``"direct"`` (the prior of
     ``make_prior(adjacency)``): 1 = direct edge ``i → j``, 0 = no direct
@@ -54,11 +96,11 @@ with); :func:`prior_adjustment` says what was dropped for a given prior, for
 benchmarks to record next to the run. Scores at the prior's own pairs are
 whatever the method outputs; benchmarks evaluate on the unlabelled pairs only.
 
-Failures: a missing package leaves the peer out of :data:`AVAILABLE` (its
-reason is in :data:`UNAVAILABLE` and printed by :func:`available_peers`); a
-solver failure raises :class:`PeerError`, a peer that declines the problem
-(e.g. GES above :data:`GES_MAX_P` variables) raises :class:`PeerSkipped`, and
-a run over ``time_budget`` raises :class:`PeerTimeout`, both subclasses of
+Failures: a missing package leaves the peer out of :func:`available_peers`
+(its reason is in :func:`unavailable_peers`); a solver failure raises
+:class:`PeerError`, a peer that declines the problem (e.g. GES above
+:data:`GES_MAX_P` variables) raises :class:`PeerSkipped`, and a run over
+``time_budget`` raises :class:`PeerTimeout`, both subclasses of
 :class:`PeerError`, which benchmarks catch and report.
 
 Installation: ``pip install -e ".[benchmarks]"`` brings causal-learn (PC,
@@ -68,13 +110,19 @@ and older releases need pygam, whose releases cap ``scipy<1.17``; either
 would downgrade numpy/scipy in an existing environment. It is used when
 installed separately.
 
-Run ``python benchmarks/peers.py`` for a self-check on a small simulated
-problem.
+The optional packages are imported only when a peer runs or its
+availability is asked for (:func:`peer_status`), so importing this module
+costs numpy alone; the scale benchmark relies on that to measure the memory
+of each method in a fresh process.
+
+Run ``python -m benchmarks.peers`` (from the repository root) for a
+self-check of the peers on a small simulated problem.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import io
 import multiprocessing
@@ -84,11 +132,11 @@ import warnings
 import numpy as np
 
 __all__ = [
-    "AVAILABLE",
-    "AVAILABLE_INFO",
+    "ARCHITECTURES",
     "GES_MAX_P",
+    "METHODS",
     "PEERS",
-    "UNAVAILABLE",
+    "PEER_NAMES",
     "PeerError",
     "PeerSkipped",
     "PeerTimeout",
@@ -96,8 +144,12 @@ __all__ = [
     "dagma",
     "direct_lingam",
     "ges",
+    "get_scorer",
     "pc",
+    "peer_notes",
+    "peer_status",
     "prior_adjustment",
+    "unavailable_peers",
 ]
 
 #: GES (causal-learn) is pure Python and slows down steeply with p; above this
@@ -546,6 +598,19 @@ def prior_adjustment(name, prior, labels="direct"):
     (``"prior reduced: ..."``) or, when nothing is left, ``"prior dropped:
     ..."``. Deterministic and cheap: benchmarks call it next to the peer to
     record the note with the run.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> prior = np.full((3, 3), np.nan)
+    >>> prior[0, 1] = prior[1, 2] = prior[2, 0] = 0.0  # "no path" in a ring
+    >>> note = prior_adjustment("DirectLiNGAM", prior, labels="ancestral")
+    >>> note.startswith("prior dropped: 3 'no path' of 3 order constraints")
+    True
+    >>> prior_adjustment("DirectLiNGAM", prior, labels="direct")  # 0s not passed
+    ''
+    >>> prior_adjustment("PC", prior, labels="ancestral")
+    ''
     """
     if name != "DirectLiNGAM" or prior is None:
         return ""
@@ -589,7 +654,7 @@ def direct_lingam(
     Uses ``lingam.DirectLiNGAM`` when the ``lingam`` package imports,
     otherwise the port of it that causal-learn ships
     (``causallearn.search.FCMBased.lingam.DirectLiNGAM``: same algorithm,
-    same ``prior_knowledge`` convention); :data:`AVAILABLE_INFO` says which.
+    same ``prior_knowledge`` convention); :func:`peer_notes` says which.
 
     Prior: lingam's ``prior_knowledge`` is indexed ``[to, from]`` (the
     transpose of ours) and speaks of directed paths: 1 = path, 0 = no path,
@@ -695,11 +760,13 @@ def dagma(
 
 
 # ---------------------------------------------------------------------------
-# Registry
+# Registry and availability
 # ---------------------------------------------------------------------------
 
 #: Every peer adapter, available or not.
 PEERS = {"PC": pc, "GES": ges, "DirectLiNGAM": direct_lingam, "DAGMA": dagma}
+#: The peers, in the order of the tables.
+PEER_NAMES = tuple(PEERS)
 
 _REQUIREMENTS = {
     "PC": ["causallearn.search.ConstraintBased.PC"],
@@ -710,35 +777,176 @@ _REQUIREMENTS = {
 _INSTALL_HINT = 'install the benchmark extra: pip install -e ".[benchmarks]"'
 
 
-def _detect():
-    available, unavailable, info = {}, {}, {}
-    for name, modules in _REQUIREMENTS.items():
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for module in modules:
-                    importlib.import_module(module)
-                if name == "DirectLiNGAM":
-                    info[name] = f"DirectLiNGAM from {_lingam_class()[1]}"
-        except Exception as exc:
-            unavailable[name] = f"{type(exc).__name__}: {exc} ({_INSTALL_HINT})"
-        else:
-            available[name] = PEERS[name]
-    return available, unavailable, info
+@functools.cache
+def peer_status(name):
+    """``(available, note)`` for the peer ``name``; imports its packages once.
 
-
-#: Peers whose packages import: name -> function.
-#: Peers left out: name -> reason.
-#: Extra notes on available peers (e.g. which package provides DirectLiNGAM).
-AVAILABLE, UNAVAILABLE, AVAILABLE_INFO = _detect()
+    ``note`` is the reason when the peer is unavailable, else extra information
+    (which package provides DirectLiNGAM) or ``""``. Only the packages of
+    ``name`` are imported.
+    """
+    if name not in PEERS:
+        raise ValueError(f"unknown peer {name!r}; known: {', '.join(PEERS)}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for module in _REQUIREMENTS[name]:
+                importlib.import_module(module)
+            if name == "DirectLiNGAM":
+                return True, f"DirectLiNGAM from {_lingam_class()[1]}"
+    except Exception as exc:
+        return False, f"{type(exc).__name__}: {exc} ({_INSTALL_HINT})"
+    return True, ""
 
 
 def available_peers(verbose=True):
     """Available peers (name -> function); print why the others are skipped."""
     if verbose:
-        for name, reason in UNAVAILABLE.items():
+        for name, reason in unavailable_peers().items():
             print(f"peer {name} skipped: {reason}")
-    return dict(AVAILABLE)
+    return {name: PEERS[name] for name in PEERS if peer_status(name)[0]}
+
+
+def unavailable_peers():
+    """Peers whose packages do not import, as a dict name -> reason."""
+    return {name: peer_status(name)[1] for name in PEERS if not peer_status(name)[0]}
+
+
+def peer_notes():
+    """Extra notes on the available peers, as a dict name -> note."""
+    notes = {name: peer_status(name) for name in PEERS}
+    return {name: note for name, (ok, note) in notes.items() if ok and note}
+
+
+# ---------------------------------------------------------------------------
+# Registry of the benchmark methods
+# ---------------------------------------------------------------------------
+
+#: Architectures of ours, as in the method names ``ours:<architecture>``.
+ARCHITECTURES = ("full", "no_image", "image", "graph")
+
+
+def _ours(architecture):
+    def make(*, random_state, labels, max_epochs, **_):
+        # Imported here, outside the timed scoring call.
+        from skdyncausal.causal import CausalStructureEstimator
+
+        params = dict(
+            labels=labels, architecture=architecture, random_state=random_state
+        )
+        if max_epochs is not None:
+            params["max_epochs"] = max_epochs
+
+        def scorer(X, prior, interventions):
+            est = CausalStructureEstimator(**params)
+            est.fit(X, prior=prior, interventions=interventions)
+            return est.predict_proba()
+
+        return scorer
+
+    return make
+
+
+def _abs_corr(**_):
+    from skdyncausal.causal import correlation_scores
+
+    return lambda X, prior, interventions: correlation_scores(X)
+
+
+def _abs_pcorr(**_):
+    from skdyncausal.causal import partial_correlation_scores
+
+    return lambda X, prior, interventions: partial_correlation_scores(X)
+
+
+def _mrcl(*, random_state, **_):
+    from skdyncausal.causal import mrcl_scores
+
+    return lambda X, prior, interventions: mrcl_scores(
+        X, prior, random_state=random_state
+    )
+
+
+def _peer(name):
+    def make(*, random_state, labels, time_budget, **_):
+        available, note = peer_status(name)
+        if not available:
+            raise ImportError(note)
+        peer = PEERS[name]
+        return lambda X, prior, interventions: peer(
+            X,
+            prior,
+            interventions,
+            random_state=random_state,
+            time_budget=time_budget,
+            labels=labels,
+        )
+
+    return make
+
+
+#: Method name -> ``make(random_state=, labels=, max_epochs=, time_budget=)``
+#: returning the scorer. ``ours`` and ``ours:full``, ``abs-pcorr`` and
+#: ``PartialCorr`` are the same method under the labels of different tables.
+_FACTORIES = {
+    **{f"ours:{arch}": _ours(arch) for arch in ARCHITECTURES},
+    "ours": _ours("full"),
+    "abs-corr": _abs_corr,
+    "abs-pcorr": _abs_pcorr,
+    "PartialCorr": _abs_pcorr,
+    "MRCL": _mrcl,
+    **{name: _peer(name) for name in PEER_NAMES},
+}
+#: Every method name that :func:`get_scorer` knows.
+METHODS = tuple(_FACTORIES)
+
+
+def get_scorer(
+    name, *, random_state=0, labels="direct", max_epochs=None, time_budget=None
+):
+    """The scorer of method ``name``: ``scorer(X, prior, interventions)``.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`METHODS` (see the module docstring).
+    random_state : int
+        Seed of ours, MRCL and the randomised peers.
+    labels : {"direct", "ancestral"}
+        What the prior's labels mean, for ours and the peers.
+    max_epochs : int or None
+        ``max_epochs`` of ours; None keeps the estimator's default.
+    time_budget : float or None
+        Seconds per peer call, in a child process that is killed when they run
+        out (:class:`PeerTimeout`); None runs the peer in this process.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(X, prior, interventions)`` returning a ``(p, p)`` array, row =
+        cause. The packages a method needs are imported here, not in the call,
+        so that timing the call times the method only. A peer raises
+        :class:`PeerError` (or a subclass) when it produces no scores.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+    ImportError
+        For a peer whose packages do not import (the message says why).
+    """
+    try:
+        make = _FACTORIES[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown method {name!r}; known: {', '.join(METHODS)}"
+        ) from None
+    return make(
+        random_state=random_state,
+        labels=labels,
+        max_epochs=max_epochs,
+        time_budget=time_budget,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -770,15 +978,16 @@ def _self_check():
         f"({int((~mask).sum())} known), evaluated on the "
         f"{int(mask.sum() - truth.shape[0])} unlabelled pairs"
     )
-    for name, note in AVAILABLE_INFO.items():
+    for name, note in peer_notes().items():
         print(f"  {name}: {note}")
     header = f"{'peer':<14}{'AUROC':>8}{'AUPRC':>8}{'orient':>8}{'time s':>9}"
     print(header)
     print("-" * len(header))
-    for name, peer in available_peers().items():
+    for name in available_peers():
+        scorer = get_scorer(name, random_state=0)
         start = time.perf_counter()
         try:
-            scores = peer(data.X, prior, data.interventions, random_state=0)
+            scores = scorer(data.X, prior, data.interventions)
         except PeerError as exc:
             print(f"{name:<14}{'failed: ' + str(exc)}")
             continue

@@ -1,16 +1,17 @@
 """Run the benchmark suite, one script after another.
 
-Each benchmark runs as its own subprocess (with this Python interpreter), in
-this order: ``dynamics_quality.py``, ``causal_quality.py`` (ours, the
-baselines and the peers of ``peers.py``) and ``causal_scale.py``. Every
-command and its wall time are printed; the exit status is non-zero when any
-benchmark fails (the remaining ones still run).
+Each benchmark runs as its own subprocess (with this Python interpreter, in the
+repository root, as modules: ``python -m benchmarks.<name>``), in this order:
+``dynamics_quality``, ``causal_quality`` (ours, the baselines and the peers of
+``peers.py``) and ``causal_scale``.
+Every command and its wall time are printed; the exit status is non-zero when
+any benchmark fails (the remaining ones still run).
 
-Usage::
+Usage, from the repository root::
 
-    python benchmarks/run.py --quick            # quick modes, under 10 min on 2 cores
-    python benchmarks/run.py --full             # the committed tables (hours)
-    python benchmarks/run.py --quick --dry-run  # print the commands only
+    python -m benchmarks.run --quick            # quick modes, under 10 min on 2 cores
+    python -m benchmarks.run --full             # the committed tables (hours)
+    python -m benchmarks.run --quick --dry-run  # print the commands only
 
 The quick mode took 478 s on an idle 2-core CPU (dynamics 226 s, causal quality
 210 s, scale 42 s). The full mode reruns the committed tables:
@@ -31,13 +32,17 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 
 QUICK_OUT = str(HERE / "results" / "quick")
+# The arguments after ``python``: ``-m`` and a module of this package.
+DYNAMICS = "benchmarks.dynamics_quality"
 QUICK = (
-    ["dynamics_quality.py", "--quick", "--out", QUICK_OUT],
-    ["causal_quality.py", "--quick", "--out", QUICK_OUT],
+    ["-m", DYNAMICS, "--quick", "--out", QUICK_OUT],
+    ["-m", "benchmarks.causal_quality", "--quick", "--out", QUICK_OUT],
     [
-        "causal_scale.py",
+        "-m",
+        "benchmarks.causal_scale",
         "--quick",
         "--methods",
         "ours",
@@ -47,18 +52,15 @@ QUICK = (
     ],
 )
 FULL = (
-    ["dynamics_quality.py"],
-    ["causal_quality.py", "--jobs", "2"],
-    ["causal_scale.py"],
+    ["-m", DYNAMICS],
+    ["-m", "benchmarks.causal_quality", "--jobs", "2"],
+    ["-m", "benchmarks.causal_scale"],
 )
 
 
 def commands(full=False):
-    """The benchmark command lines, as argument lists."""
-    return [
-        [sys.executable, str(HERE / script), *rest]
-        for script, *rest in (FULL if full else QUICK)
-    ]
+    """The benchmark command lines, as argument lists, to run in :data:`ROOT`."""
+    return [[sys.executable, *args] for args in (FULL if full else QUICK)]
 
 
 def main(argv=None):
@@ -78,7 +80,7 @@ def main(argv=None):
         if args.dry_run:
             continue
         start = time.perf_counter()
-        code = subprocess.run(command, check=False).returncode
+        code = subprocess.run(command, cwd=ROOT, check=False).returncode
         seconds = time.perf_counter() - start
         status = "ok" if code == 0 else f"FAILED (exit {code})"
         print(f"[{status}] {seconds:.0f} s: {line}", flush=True)

@@ -1,5 +1,9 @@
-"""The DirectLiNGAM adapter of benchmarks/peers.py with priors that lingam rejects."""
+"""The peers and the method registry of the benchmarks (benchmarks/peers.py).
 
+Mostly the DirectLiNGAM adapter with priors that lingam rejects.
+"""
+
+import subprocess
 import sys
 from pathlib import Path
 
@@ -7,14 +11,20 @@ import numpy as np
 import pytest
 
 pytest.importorskip("causallearn")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import peers
+
+# benchmarks/ is a package in the repository root, which pytest puts on sys.path
+# for the root conftest.py.
+from benchmarks import peers
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # Three variables without any path between them, labelled "no path" in a ring:
 # lingam reads 0 -/-> 1 as "1 before 0", 1 -/-> 2 as "2 before 1" and
 # 2 -/-> 0 as "0 before 2", a cycle of order constraints.
 RING = np.full((3, 3), np.nan)
 RING[0, 1] = RING[1, 2] = RING[2, 0] = 0.0
+# The same ring among four variables.
+RING4 = np.pad(RING, ((0, 1), (0, 1)), constant_values=np.nan)
 
 
 def _data(p=3, n=200):
@@ -78,3 +88,51 @@ def test_random_ancestral_priors_always_run():
             assert not peers._on_cycles(before).any()
         scores = peers.direct_lingam(data.X, prior, labels="ancestral")
         assert np.isfinite(scores).all()
+
+
+def test_optional_packages_are_imported_lazily():
+    # The scale benchmark measures each method's memory in a fresh process
+    # that imports this module: it must not bring in the other methods.
+    code = (
+        "import sys, benchmarks.peers; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} "
+        "& {'causallearn', 'dagma', 'lingam', 'torch', 'skdyncausal'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "[]"
+    assert peers.peer_status("PC") == (True, "")
+    assert "PC" in peers.available_peers(verbose=False)
+    with pytest.raises(ValueError, match="unknown peer"):
+        peers.peer_status("nope")
+
+
+def test_time_budget_runs_in_a_child_process():
+    scores = peers.direct_lingam(_data(), RING, labels="ancestral", time_budget=120)
+    assert scores.shape == (3, 3) and np.all(np.diag(scores) == 0)
+    with pytest.raises(peers.PeerTimeout, match="did not finish"):
+        peers.direct_lingam(_data(), None, time_budget=0.01)
+
+
+def test_registry_names_and_scorers():
+    from skdyncausal.causal import partial_correlation_scores
+
+    for name in ("ours", "ours:full", "abs-corr", "abs-pcorr", "PartialCorr", "MRCL"):
+        assert name in peers.METHODS
+    assert set(peers.PEER_NAMES) <= set(peers.METHODS)
+    X = _data(4)
+    expected = partial_correlation_scores(X)
+    for name in ("abs-pcorr", "PartialCorr"):
+        scores = peers.get_scorer(name)(X, None, None)
+        np.testing.assert_array_equal(scores, expected)
+    scores = peers.get_scorer("DirectLiNGAM", labels="ancestral")(X, RING4, None)
+    np.testing.assert_array_equal(
+        scores, peers.direct_lingam(X, RING4, labels="ancestral")
+    )
+    with pytest.raises(ValueError, match="unknown method"):
+        peers.get_scorer("nope")
