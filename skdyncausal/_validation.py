@@ -22,6 +22,7 @@ __all__ = [
     "check_int",
     "check_range",
     "check_square",
+    "to_array",
 ]
 
 
@@ -194,6 +195,17 @@ def check_range(value, name, *, low=0.0, strict=True):
     return float(pair[0]), float(pair[1])
 
 
+def to_array(values, message):
+    """``np.asarray(values)``, or a ``ValueError`` of ``message`` with the reason.
+
+    ``message`` is formatted with ``{reason}``, what numpy said.
+    """
+    try:
+        return np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(message.format(reason=exc)) from None
+
+
 def as_real_array(values, name, dtype=np.float64, shape_hint="", *, text=False):
     """Convert to a real float array, refusing text, bytes and complex numbers.
 
@@ -201,16 +213,13 @@ def as_real_array(values, name, dtype=np.float64, shape_hint="", *, text=False):
     nearly always mean that a table was read with the wrong parser. DataFrames
     and Series are converted with missing values as NaN.
     """
-    try:
-        if isinstance(values, pd.DataFrame | pd.Series):
-            raw = values.to_numpy(dtype=float, na_value=np.nan)
-        else:
-            raw = np.asarray(values)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{name} must be a numeric array{shape_hint}; it could not be "
-            f"converted to an array ({exc}). Convert it to numbers first."
-        ) from None
+    if isinstance(values, pd.DataFrame | pd.Series):
+        values = values.to_numpy(dtype=float, na_value=np.nan)
+    raw = to_array(
+        values,
+        f"{name} must be a numeric array{shape_hint}; it could not be converted "
+        "to an array ({reason}). Convert it to numbers first.",
+    )
     if raw.dtype.kind == "c" or (raw.dtype.kind in "USV" and not text):
         kind = "complex" if raw.dtype.kind == "c" else "string or structured"
         raise TypeError(

@@ -325,17 +325,8 @@ def _add_fit_options(parser, epochs):
     parser.add_argument("-v", "--verbose", action="count", default=1)
 
 
-def build_parser():
-    """The argument parser of the ``skdyncausal`` command."""
-    from . import __version__
-
-    parser = argparse.ArgumentParser(
-        prog="skdyncausal",
-        description="Learn latent dynamics and causal structure from scientific data.",
-    )
-    parser.add_argument("--version", action="version", version=__version__)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def _add_quickstart_parser(sub):
+    """Add the ``quickstart`` sub-command."""
     quick = sub.add_parser(
         "quickstart",
         help="simulate data, fit both estimators, print figures, write plots",
@@ -345,6 +336,9 @@ def build_parser():
     quick.add_argument("--random-state", type=int, default=0, metavar="SEED")
     quick.set_defaults(func=_cmd_quickstart)
 
+
+def _add_causal_parser(sub):
+    """Add the ``causal`` sub-command."""
     causal = sub.add_parser(
         "causal",
         help="score causal edges from a CSV data file and a prior",
@@ -363,8 +357,9 @@ def build_parser():
     _add_fit_options(causal, epochs=60)
     causal.set_defaults(func=_cmd_causal)
 
-    dyn = sub.add_parser("dynamics", help="fit or apply a latent dynamics model")
-    dyn_sub = dyn.add_subparsers(dest="action", metavar="ACTION")
+
+def _add_dynamics_fit_parser(dyn_sub):
+    """Add the ``dynamics fit`` action."""
     fit = dyn_sub.add_parser(
         "fit",
         help="fit on trajectories stored in an .npz file",
@@ -376,6 +371,10 @@ def build_parser():
     fit.add_argument("--n-context", type=int, default=10, metavar="K")
     _add_fit_options(fit, epochs=50)
     fit.set_defaults(func=_cmd_dynamics_fit)
+
+
+def _add_dynamics_predict_parser(dyn_sub):
+    """Add the ``dynamics predict`` action."""
     pred = dyn_sub.add_parser(
         "predict",
         help="predict new instances from their context frames",
@@ -387,7 +386,31 @@ def build_parser():
     pred.add_argument("--times", metavar="SPEC", help="start:stop:step or t1,t2,...")
     pred.add_argument("--out", required=True, metavar="PRED.npz")
     pred.set_defaults(func=_cmd_dynamics_predict)
+
+
+def _add_dynamics_parser(sub):
+    """Add the ``dynamics`` sub-command and its ``fit`` and ``predict`` actions."""
+    dyn = sub.add_parser("dynamics", help="fit or apply a latent dynamics model")
+    dyn_sub = dyn.add_subparsers(dest="action", metavar="ACTION")
+    _add_dynamics_fit_parser(dyn_sub)
+    _add_dynamics_predict_parser(dyn_sub)
+    # Without an action, show the actions and fail as for a bad argument.
     dyn.set_defaults(func=lambda args: dyn.print_help() or EXIT_BAD_INPUT)
+
+
+def build_parser():
+    """The argument parser of the ``skdyncausal`` command."""
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="skdyncausal",
+        description="Learn latent dynamics and causal structure from scientific data.",
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_quickstart_parser(sub)
+    _add_causal_parser(sub)
+    _add_dynamics_parser(sub)
     return parser
 
 

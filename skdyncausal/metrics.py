@@ -556,6 +556,91 @@ def edge_f1(y_true, y_score, *, threshold=0.5, mask=None):
 _REDUCE_OPTIONS = ("mean", "time", "none")
 
 
+def _check_time_axis(time_axis, ndim):
+    """Return ``time_axis`` as an int axis of an ``ndim``-D array, or raise."""
+    try:
+        axis = operator.index(time_axis)
+    except TypeError:
+        axis = None
+    if axis is None or not -ndim <= axis < ndim:
+        raise ValueError(
+            f"time_axis must be an integer axis of y_true (ndim {ndim}); "
+            f"got {time_axis!r}."
+        )
+    return axis
+
+
+def _check_trajectories(y_true, y_pred, time_axis):
+    """Validate forecast inputs; return both as ``(n_instances, n_times, -1)``."""
+    y_true = as_real_array(y_true, "y_true", text=True)
+    y_pred = as_real_array(y_pred, "y_pred", text=True)
+    if y_true.ndim < 2:
+        raise ValueError(
+            "y_true must have shape (n_instances, n_times, *obs_shape) with at "
+            f"least 2 dimensions; got shape {y_true.shape}. Add an instance axis "
+            "with y[np.newaxis] for a single trajectory."
+        )
+    if y_pred.shape != y_true.shape:
+        raise ValueError(
+            f"y_pred must have the same shape as y_true {y_true.shape}; got shape "
+            f"{y_pred.shape}."
+        )
+    axis = _check_time_axis(time_axis, y_true.ndim)
+    if np.isinf(y_true).any():
+        raise ValueError(
+            "y_true contains infinite values; mark missing observations with NaN "
+            "instead."
+        )
+    y_true = np.moveaxis(y_true, axis, 1)
+    y_pred = np.moveaxis(y_pred, axis, 1)
+    n_instances, n_times = y_true.shape[:2]
+    y_true = y_true.reshape(n_instances, n_times, -1)
+    y_pred = y_pred.reshape(n_instances, n_times, -1)
+    return y_true, y_pred
+
+
+def _frame_errors(y_true, y_pred):
+    """Per-frame normalised errors (NaN at ignored frames) and the valid mask."""
+    nan_frame = np.isnan(y_true).any(axis=2)
+    filled = np.where(nan_frame[..., np.newaxis], 0.0, y_true)
+    denom = (filled**2).sum(axis=2)
+    valid = ~nan_frame & (denom > 0)
+    if not valid.any():
+        raise ValueError(
+            "y_true has no valid frame: every frame contains NaN or is all "
+            "zeros, so the normalised error is undefined. Check the missing-"
+            "value encoding and time_axis."
+        )
+    # Predictions at ignored frames may hold anything, NaN included.
+    pred = np.where(valid[..., np.newaxis], y_pred, 0.0)
+    n_nan_pred = int(np.isnan(pred).any(axis=2).sum())
+    if n_nan_pred:
+        raise ValueError(
+            f"y_pred contains NaN at {n_nan_pred} valid frame(s) (frames where "
+            "y_true is fully observed); predictions must be numbers wherever "
+            "y_true is observed."
+        )
+    num = ((filled - pred) ** 2).sum(axis=2)
+
+    ratio = np.full(valid.shape, np.nan)
+    ratio[valid] = num[valid] / denom[valid]
+    return ratio, valid
+
+
+def _reduce_frames(ratio, valid, reduce):
+    """Reduce per-frame errors as :func:`normalized_mse` documents for ``reduce``."""
+    if reduce == "none":
+        return ratio
+    if reduce == "mean":
+        return float(ratio[valid].mean())
+    counts = valid.sum(axis=0)
+    sums = np.where(valid, ratio, 0.0).sum(axis=0)
+    curve = np.full(ratio.shape[1], np.nan)
+    has = counts > 0
+    curve[has] = sums[has] / counts[has]
+    return curve
+
+
 def normalized_mse(y_true, y_pred, *, time_axis=1, reduce="mean"):
     """Normalised squared error of trajectory forecasts, frame by frame.
 
@@ -617,71 +702,9 @@ def normalized_mse(y_true, y_pred, *, time_axis=1, reduce="mean"):
         raise ValueError(
             f"reduce must be one of 'mean', 'time' or 'none'; got {reduce!r}."
         )
-    y_true = as_real_array(y_true, "y_true", text=True)
-    y_pred = as_real_array(y_pred, "y_pred", text=True)
-    if y_true.ndim < 2:
-        raise ValueError(
-            "y_true must have shape (n_instances, n_times, *obs_shape) with at "
-            f"least 2 dimensions; got shape {y_true.shape}. Add an instance axis "
-            "with y[np.newaxis] for a single trajectory."
-        )
-    if y_pred.shape != y_true.shape:
-        raise ValueError(
-            f"y_pred must have the same shape as y_true {y_true.shape}; got shape "
-            f"{y_pred.shape}."
-        )
-    try:
-        axis = operator.index(time_axis)
-    except TypeError:
-        axis = None
-    if axis is None or not -y_true.ndim <= axis < y_true.ndim:
-        raise ValueError(
-            f"time_axis must be an integer axis of y_true (ndim {y_true.ndim}); "
-            f"got {time_axis!r}."
-        )
-    if np.isinf(y_true).any():
-        raise ValueError(
-            "y_true contains infinite values; mark missing observations with NaN "
-            "instead."
-        )
-    y_true = np.moveaxis(y_true, axis, 1)
-    y_pred = np.moveaxis(y_pred, axis, 1)
-    n_instances, n_times = y_true.shape[:2]
-    y_true = y_true.reshape(n_instances, n_times, -1)
-    y_pred = y_pred.reshape(n_instances, n_times, -1)
-
-    nan_frame = np.isnan(y_true).any(axis=2)
-    filled = np.where(nan_frame[..., np.newaxis], 0.0, y_true)
-    denom = (filled**2).sum(axis=2)
-    valid = ~nan_frame & (denom > 0)
-    if not valid.any():
-        raise ValueError(
-            "y_true has no valid frame: every frame contains NaN or is all "
-            "zeros, so the normalised error is undefined. Check the missing-"
-            "value encoding and time_axis."
-        )
-    pred = np.where(valid[..., np.newaxis], y_pred, 0.0)
-    n_nan_pred = int(np.isnan(pred).any(axis=2).sum())
-    if n_nan_pred:
-        raise ValueError(
-            f"y_pred contains NaN at {n_nan_pred} valid frame(s) (frames where "
-            "y_true is fully observed); predictions must be numbers wherever "
-            "y_true is observed."
-        )
-    num = ((filled - pred) ** 2).sum(axis=2)
-
-    ratio = np.full((n_instances, n_times), np.nan)
-    ratio[valid] = num[valid] / denom[valid]
-    if reduce == "none":
-        return ratio
-    if reduce == "mean":
-        return float(ratio[valid].mean())
-    counts = valid.sum(axis=0)
-    sums = np.where(valid, ratio, 0.0).sum(axis=0)
-    curve = np.full(n_times, np.nan)
-    has = counts > 0
-    curve[has] = sums[has] / counts[has]
-    return curve
+    y_true, y_pred = _check_trajectories(y_true, y_pred, time_axis)
+    ratio, valid = _frame_errors(y_true, y_pred)
+    return _reduce_frames(ratio, valid, reduce)
 
 
 def forecast_skill(y_true, y_pred, *, time_axis=1):

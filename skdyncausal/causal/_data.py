@@ -6,11 +6,14 @@ feed the pair features to the network.
 """
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.utils.validation import validate_data
 
+from .._validation import to_array
 from ._module import ARCHITECTURES
 
 __all__ = [
@@ -18,10 +21,14 @@ __all__ = [
     "PairDataset",
     "as_batch",
     "check_X_form",
+    "check_fit_inputs",
     "check_interventions",
     "check_params",
     "check_prior",
+    "epoch_plan",
+    "scored_pairs",
     "split_pairs",
+    "validate_X",
 ]
 
 _CV_HINT = (
@@ -48,14 +55,12 @@ def check_X_form(X, n_features, owner):
     elif hasattr(X, "toarray") or hasattr(X, "tocsr"):
         return X  # sparse: refused by validate_data, which names X
     else:
-        try:
-            X = np.asarray(X)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"{_X_FORM}, one row per sample and one column per variable; it "
-                f"could not be read as an array ({exc}). Pass a rectangular "
-                "numeric array, e.g. np.column_stack([x0, x1, ...])."
-            ) from None
+        X = to_array(
+            X,
+            f"{_X_FORM}, one row per sample and one column per variable; it "
+            "could not be read as an array ({reason}). Pass a rectangular "
+            "numeric array, e.g. np.column_stack([x0, x1, ...]).",
+        )
         kind = X.dtype.kind
         if kind in "USa" or (
             kind == "O" and any(isinstance(v, str | bytes) for v in X.flat)
@@ -122,6 +127,70 @@ def check_frame_columns(X):
             f"{[str(X.dtypes.iloc[k]) for k in cols[:10]]}). Convert them, e.g. "
             "X.astype(float), or drop them."
         )
+
+
+def validate_X(est, X, reset):
+    """``validate_data`` on X after the form checks that name X and the fix."""
+    n_features = None if reset else est.n_features_in_
+    X = check_X_form(X, n_features, type(est).__name__)
+    return validate_data(
+        est,
+        X,
+        reset=reset,
+        dtype=np.float64,
+        ensure_min_samples=2,
+        # after fit, a wrong width is reported by the n_features_in_ check
+        ensure_min_features=2 if reset else 1,
+    )
+
+
+def check_fit_inputs(est, X, prior, interventions):
+    """X, interventions and prior of ``fit`` (arguments before parameters).
+
+    Sets ``n_features_in_`` (and ``feature_names_in_``) and
+    ``variable_names_`` on ``est``; returns X (n, p) float64, the
+    interventions (or None) and the prior matrix.
+    """
+    X_input = X  # a callable prior sees the DataFrame, not the array
+    X = validate_X(est, X, reset=True)
+    n, p = X.shape
+    names = getattr(est, "feature_names_in_", None)
+    est.variable_names_ = (
+        [str(v) for v in names] if names is not None else [f"x{k}" for k in range(p)]
+    )
+    iv = interventions if interventions is not None else est.interventions
+    iv = check_interventions(iv, n, p, est.variable_names_)
+    prior = prior if prior is not None else est.prior
+    return X, iv, check_prior(prior, X_input, p, est.variable_names_)
+
+
+def scored_pairs(train, valid):
+    """The held-out pairs, or all labelled pairs (with a warning) when the
+    held-out ones do not hold both labels."""
+    if len(valid) and len(np.unique(valid[:, 2])) == 2:
+        return valid
+    warnings.warn(
+        "the held-out labelled pairs do not contain both labels; score "
+        "uses all labelled pairs (including training pairs).",
+        UserWarning,
+        stacklevel=3,
+    )
+    return np.vstack([train, valid])
+
+
+# An epoch makes at least this many optimizer steps: a small label set is
+# cycled, so early stopping does not end training after a handful of steps.
+_MIN_STEPS_PER_EPOCH = 10
+
+
+def epoch_plan(n_train, batch_size, max_epoch_pairs):
+    """Batch size and pairs per epoch for ``n_train`` training pairs.
+
+    Small label sets get smaller batches (no fewer than 32 pairs), cycled to
+    at least 10 steps an epoch; large ones at most ``max_epoch_pairs`` pairs.
+    """
+    batch = int(min(batch_size, max(32, -(-n_train // 4))))
+    return batch, max(min(n_train, max_epoch_pairs), _MIN_STEPS_PER_EPOCH * batch)
 
 
 def check_params(est):

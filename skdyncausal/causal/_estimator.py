@@ -5,14 +5,12 @@ The parts live next to it: validation, the pair split and the batches in
 ``_statistics.py``), the network in ``_module.py``.
 """
 
-import warnings
-
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.metrics import roc_auc_score
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._base import (
     TorchEstimatorMixin,
@@ -24,11 +22,13 @@ from ._data import (
     EpochSampler,
     PairDataset,
     as_batch,
+    check_fit_inputs,
     check_interventions,
     check_params,
-    check_prior,
-    check_X_form,
+    epoch_plan,
+    scored_pairs,
     split_pairs,
+    validate_X,
 )
 from ._features import N_CHANNELS, NODE_FEATURE_NAMES, PairFeaturizer
 from ._module import (
@@ -38,10 +38,6 @@ from ._module import (
 )
 
 __all__ = ["CausalStructureEstimator"]
-
-# An epoch makes at least this many optimizer steps: a small label set is
-# cycled, so early stopping does not end training after a handful of steps.
-_MIN_STEPS_PER_EPOCH = 10
 
 
 class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
@@ -318,19 +314,6 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         tags.requires_fit = True
         return tags
 
-    def _validate_X(self, X, reset):
-        # Keep the DataFrame for a callable prior before validate_data converts it.
-        X = check_X_form(X, None if reset else self.n_features_in_, type(self).__name__)
-        return validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=np.float64,
-            ensure_min_samples=2,
-            # after fit, a wrong width is reported by the n_features_in_ check
-            ensure_min_features=2 if reset else 1,
-        )
-
     def _featurizer(self):
         method = self.graph_method
         if method == "auto":
@@ -368,19 +351,7 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         """
         check_params(self)
         with self._rollback():
-            X_input = X
-            X = self._validate_X(X, reset=True)
-            n, p = X.shape
-            names = getattr(self, "feature_names_in_", None)
-            self.variable_names_ = (
-                [str(v) for v in names]
-                if names is not None
-                else [f"x{k}" for k in range(p)]
-            )
-            iv = interventions if interventions is not None else self.interventions
-            iv = check_interventions(iv, n, p, self.variable_names_)
-            prior = prior if prior is not None else self.prior
-            A = check_prior(prior, X_input, p, self.variable_names_)
+            X, iv, A = check_fit_inputs(self, X, prior, interventions)
             self.device_ = resolve_device(self.device)
             seed = seed_from(self.random_state)
             self.prior_ = A
@@ -417,11 +388,8 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
         valid_ds = None
         if len(va):
             valid_ds = PairDataset(featurizer.transform(data, va), va[:, 2])
-        # Small label sets: smaller batches, cycled to _MIN_STEPS_PER_EPOCH
-        # steps; large ones: at most max_epoch_pairs pairs per epoch.
-        batch_size = int(min(self.batch_size, max(32, -(-len(y_tr) // 4))))
-        epoch_pairs = max(
-            min(len(y_tr), self.max_epoch_pairs), _MIN_STEPS_PER_EPOCH * batch_size
+        batch_size, epoch_pairs = epoch_plan(
+            len(y_tr), self.batch_size, self.max_epoch_pairs
         )
         with torch_rng(seed, self.device_) as generator:
             # The criterion as a class with a float parameter: its weight lives
@@ -476,7 +444,7 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
                 raise ValueError("interventions were given without X.")
             X, iv = self._X_fit, self._interventions_fit
         else:
-            X = self._validate_X(X, reset=False)
+            X = validate_X(self, X, reset=False)
             n, p = X.shape
             iv = check_interventions(interventions, n, p, self.variable_names_)
         data = self.featurizer_.prepare(X, iv)
@@ -548,15 +516,7 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
             are scored instead, with a warning.
         """
         check_is_fitted(self, "net_")
-        pairs = self.validation_pairs_
-        if len(pairs) == 0 or len(np.unique(pairs[:, 2])) < 2:
-            warnings.warn(
-                "the held-out labelled pairs do not contain both labels; score "
-                "uses all labelled pairs (including training pairs).",
-                UserWarning,
-                stacklevel=2,
-            )
-            pairs = np.vstack([self.train_pairs_, pairs])
+        pairs = scored_pairs(self.train_pairs_, self.validation_pairs_)
         with self._threads():
             data = self._data_for(X, interventions)
             proba = self._probabilities(self.featurizer_.transform(data, pairs))

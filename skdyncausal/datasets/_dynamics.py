@@ -124,6 +124,44 @@ def _render_pendulum(theta, length, image_size):
     return images
 
 
+def _pendulum_states(length, gravity, damping, theta0, omega0, times):
+    """Integrate the damped pendulums; states of shape ``(n, T, 2)`` (theta, omega)."""
+    g_over_l = (gravity / length)[:, None]
+    b = damping[:, None]
+
+    def rhs(y):
+        th, om = y[:, :1], y[:, 1:]
+        return np.concatenate([om, -g_over_l * np.sin(th) - b * om], axis=1)
+
+    return _integrate(rhs, np.stack([theta0, omega0], axis=1), times, 0.01)
+
+
+def _pendulum_params(length, gravity, damping, theta0, omega0):
+    """Table of the per-instance parameters, initial state and initial energy."""
+    energy0 = 0.5 * length**2 * omega0**2 + gravity * length * (1.0 - np.cos(theta0))
+    return pd.DataFrame(
+        {
+            "length": length,
+            "gravity": gravity,
+            "damping": damping,
+            "theta0": theta0,
+            "omega0": omega0,
+            "energy0": energy0,
+        }
+    )
+
+
+def _pendulum_description(n, n_times, image_size, irregular, noise):
+    """One-paragraph description of a pendulum video data set."""
+    return (
+        f"Pendulum videos: {n} instances x {n_times} frames of "
+        f"{image_size}x{image_size} grayscale images; theta'' = -(g/L) sin(theta)"
+        f" - b theta'. Pivot at the image centre, theta=0 points down, positive "
+        f"theta swings right. Irregular times: {irregular}; pixel noise std: "
+        f"{noise}."
+    )
+
+
 def make_pendulum(
     n_instances=100,
     n_times=60,
@@ -244,40 +282,15 @@ def make_pendulum(
     omega0 = init_rng.uniform(-1.0, 1.0, size=n)
     times = _make_times(n, n_times, dt, irregular, time_rng)
 
-    g_over_l = (gravity_v / length_v)[:, None]
-    b = damping_v[:, None]
-
-    def rhs(y):
-        th, om = y[:, :1], y[:, 1:]
-        return np.concatenate([om, -g_over_l * np.sin(th) - b * om], axis=1)
-
-    states = _integrate(rhs, np.stack([theta0, omega0], axis=1), times, 0.01)
+    states = _pendulum_states(length_v, gravity_v, damping_v, theta0, omega0, times)
     theta = states[:, :, 0]
     X = _render_pendulum(theta, length_v, image_size)
     if noise > 0:
         X += (noise * noise_rng.standard_normal(X.shape)).astype(np.float32)
         np.clip(X, 0.0, 1.0, out=X)
 
-    energy0 = 0.5 * length_v**2 * omega0**2 + gravity_v * length_v * (
-        1.0 - np.cos(theta0)
-    )
-    params = pd.DataFrame(
-        {
-            "length": length_v,
-            "gravity": gravity_v,
-            "damping": damping_v,
-            "theta0": theta0,
-            "omega0": omega0,
-            "energy0": energy0,
-        }
-    )
-    description = (
-        f"Pendulum videos: {n} instances x {n_times} frames of "
-        f"{image_size}x{image_size} grayscale images; theta'' = -(g/L) sin(theta)"
-        f" - b theta'. Pivot at the image centre, theta=0 points down, positive "
-        f"theta swings right. Irregular times: {irregular}; pixel noise std: "
-        f"{noise}."
-    )
+    params = _pendulum_params(length_v, gravity_v, damping_v, theta0, omega0)
+    description = _pendulum_description(n, n_times, image_size, irregular, noise)
     return Bunch(
         X=X,
         times=times,
@@ -291,6 +304,28 @@ def make_pendulum(
 # --------------------------------------------------------------------------
 # Lotka-Volterra
 # --------------------------------------------------------------------------
+
+
+def _lotka_volterra_states(values, x0, y0, times):
+    """Integrate the predator-prey system; ``values`` maps rate names to arrays."""
+    a, b, d, g = (values[k][:, None] for k in ("alpha", "beta", "delta", "gamma"))
+
+    def rhs(state):
+        x, y = state[:, :1], state[:, 1:]
+        xy = x * y
+        return np.concatenate([a * x - b * xy, d * xy - g * y], axis=1)
+
+    return _integrate(rhs, np.stack([x0, y0], axis=1), times, 0.01)
+
+
+def _lotka_volterra_description(n, n_times, irregular, noise):
+    """One-paragraph description of a Lotka-Volterra data set."""
+    return (
+        f"Lotka-Volterra predator-prey trajectories: {n} instances x {n_times} "
+        "times x 2 species (prey, predator); x' = alpha x - beta x y, "
+        f"y' = delta x y - gamma y. Irregular times: {irregular}; "
+        f"multiplicative log-normal noise std: {noise}."
+    )
 
 
 def make_lotka_volterra(
@@ -394,23 +429,11 @@ def make_lotka_volterra(
     y0 = init_rng.uniform(0.5, 2.5, size=n)
     times = _make_times(n, n_times, dt, irregular, time_rng)
 
-    a, b, d, g = (values[k][:, None] for k in ("alpha", "beta", "delta", "gamma"))
-
-    def rhs(state):
-        x, y = state[:, :1], state[:, 1:]
-        xy = x * y
-        return np.concatenate([a * x - b * xy, d * xy - g * y], axis=1)
-
-    states = _integrate(rhs, np.stack([x0, y0], axis=1), times, 0.01)
+    states = _lotka_volterra_states(values, x0, y0, times)
     if noise > 0:
         states = states * np.exp(noise * noise_rng.standard_normal(states.shape))
     params = pd.DataFrame({**values, "x0": x0, "y0": y0})
-    description = (
-        f"Lotka-Volterra predator-prey trajectories: {n} instances x {n_times} "
-        "times x 2 species (prey, predator); x' = alpha x - beta x y, "
-        f"y' = delta x y - gamma y. Irregular times: {irregular}; "
-        f"multiplicative log-normal noise std: {noise}."
-    )
+    description = _lotka_volterra_description(n, n_times, irregular, noise)
     return Bunch(
         X=states.astype(np.float32),
         times=times,
@@ -444,6 +467,39 @@ def _smooth_random_fields(n, grid_size, domain_size, corr_length, rng):
     smooth = np.fft.ifft2(np.fft.fft2(noise) * filt).real
     modulus = np.sqrt((smooth**2).sum(axis=1, keepdims=True))
     return smooth / modulus.max(axis=(2, 3), keepdims=True)
+
+
+def _lambda_omega_states(diffusion, beta, state0, times, h, max_diffusion):
+    """Integrate the lambda-omega fields from ``state0`` onto ``times``."""
+    h2 = h * h
+    d = diffusion[:, None, None, None]
+    bet = beta[:, None, None]
+
+    def rhs(y):
+        u, v = y[:, 0], y[:, 1]
+        a2 = u * u + v * v
+        out = _laplacian(y, h2)
+        out *= d
+        out[:, 0] += (1.0 - a2) * u + bet * a2 * v
+        out[:, 1] += -bet * a2 * u + (1.0 - a2) * v
+        return out
+
+    # Explicit diffusion is stable for steps up to h^2 / (4 d): keep a margin.
+    max_step = min(0.05, 0.9 * h2 / (4.0 * max_diffusion))
+    return _integrate(rhs, state0, times, max_step)
+
+
+def _reaction_diffusion_description(
+    n, n_times, grid_size, domain_size, irregular, noise
+):
+    """One-paragraph description of a reaction-diffusion data set."""
+    return (
+        f"Lambda-omega reaction-diffusion: {n} instances x {n_times} snapshots x "
+        f"2 fields on a periodic {grid_size}x{grid_size} grid (domain side "
+        f"{domain_size}); u_t = (1-A^2)u + beta A^2 v + d lap(u), "
+        "v_t = -beta A^2 u + (1-A^2)v + d lap(v), A^2 = u^2+v^2. "
+        f"Irregular times: {irregular}; additive noise std: {noise}."
+    )
 
 
 def make_reaction_diffusion(
@@ -550,30 +606,12 @@ def make_reaction_diffusion(
     state0 = _smooth_random_fields(n, grid_size, domain_size, domain_size / 8, init_rng)
     times = _make_times(n, n_times, dt, irregular, time_rng)
 
-    h2 = h * h
-    d = diffusion_v[:, None, None, None]
-    bet = beta_v[:, None, None]
-
-    def rhs(y):
-        u, v = y[:, 0], y[:, 1]
-        a2 = u * u + v * v
-        out = _laplacian(y, h2)
-        out *= d
-        out[:, 0] += (1.0 - a2) * u + bet * a2 * v
-        out[:, 1] += -bet * a2 * u + (1.0 - a2) * v
-        return out
-
-    max_step = min(0.05, 0.9 * h2 / (4.0 * diffusion_b[1]))
-    states = _integrate(rhs, state0, times, max_step)
+    states = _lambda_omega_states(diffusion_v, beta_v, state0, times, h, diffusion_b[1])
     if noise > 0:
         states = states + noise * noise_rng.standard_normal(states.shape)
     params = pd.DataFrame({"diffusion": diffusion_v, "beta": beta_v})
-    description = (
-        f"Lambda-omega reaction-diffusion: {n} instances x {n_times} snapshots x "
-        f"2 fields on a periodic {grid_size}x{grid_size} grid (domain side "
-        f"{domain_size}); u_t = (1-A^2)u + beta A^2 v + d lap(u), "
-        "v_t = -beta A^2 u + (1-A^2)v + d lap(v), A^2 = u^2+v^2. "
-        f"Irregular times: {irregular}; additive noise std: {noise}."
+    description = _reaction_diffusion_description(
+        n, n_times, grid_size, domain_size, irregular, noise
     )
     return Bunch(
         X=states.astype(np.float32),

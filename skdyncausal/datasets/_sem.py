@@ -111,6 +111,109 @@ def _check_adjacency(adjacency):
     return arr, names
 
 
+def _check_graph_args(n_variables, graph, expected_degree, adjacency):
+    """Validate the graph arguments; return (adjacency, names, p, graph, degree)."""
+    if adjacency is None:
+        n_variables = check_int(n_variables, "n_variables", 2)
+        graph = check_choice(graph, "graph", _GRAPHS)
+        expected_degree = check_float(
+            expected_degree, "expected_degree", low=0.0, high=n_variables - 1
+        )
+        names = None
+    else:
+        adjacency, names = _check_adjacency(adjacency)
+        n_variables = adjacency.shape[0]
+    if names is None:
+        names = [f"X{i}" for i in range(n_variables)]
+    return adjacency, names, n_variables, graph, expected_degree
+
+
+def _random_graph(p, graph, expected_degree, rng):
+    """Random DAG with shuffled variables; return (adjacency, causal order)."""
+    # The DAG is drawn in causal-order coordinates, then permuted so that the
+    # column order is not a topological order.
+    order = rng.permutation(p)
+    if graph == "er":
+        dag = _er_dag(p, expected_degree, rng)
+    else:
+        dag = _scale_free_dag(p, expected_degree, rng)
+    adjacency = np.zeros((p, p), dtype=int)
+    adjacency[np.ix_(order, order)] = dag
+    return adjacency, order
+
+
+def _sem_structure(adjacency, p, graph, expected_degree, rng):
+    """Return (adjacency, causal order, edge weights); a random DAG if None."""
+    if adjacency is None:
+        adjacency, causal_order = _random_graph(p, graph, expected_degree, rng)
+    else:
+        causal_order = _topological_order(adjacency)
+    weights = _signed_uniform(rng, (p, p)) * adjacency
+    return adjacency, causal_order, weights
+
+
+def _intervention_labels(n_samples, p, n_interventions, intervention_samples, rng):
+    """Per-row knocked-out variable: ``-1`` for the observational rows first."""
+    targets = rng.choice(p, size=n_interventions, replace=False)
+    n_rows = n_samples + n_interventions * intervention_samples
+    interventions = np.full(n_rows, -1, dtype=int)
+    interventions[n_samples:] = np.repeat(targets, intervention_samples)
+    return interventions
+
+
+def _node_signal(mechanism, xp, weights, parents, j, rng):
+    """Noise-free part ``f_j`` of node ``j`` from its parents' columns ``xp``."""
+    if mechanism == "linear":
+        return xp @ weights[parents, j]
+    if mechanism == "tanh":
+        return np.tanh(xp) @ weights[parents, j]
+    w1 = _signed_uniform(rng, (parents.size, _MLP_HIDDEN))
+    w1 /= np.sqrt(parents.size)
+    b1 = rng.uniform(-1.0, 1.0, size=_MLP_HIDDEN)
+    w2 = _signed_uniform(rng, _MLP_HIDDEN) / np.sqrt(_MLP_HIDDEN)
+    # The reported weight of an MLP edge is the norm of its first-layer weights.
+    weights[parents, j] = np.linalg.norm(w1, axis=1)
+    return np.tanh(xp @ w1 + b1) @ w2
+
+
+def _simulate_sem(adjacency, weights, order, mechanism, noise, snr, ko, rng):
+    """Draw noise, then generate nodes in causal order with knock-outs ``ko``."""
+    p = adjacency.shape[0]
+    eps = _unit_noise(noise, rng, (ko.size, p))
+    # ``ko`` is -1 on the observational rows, which come first.
+    obs = slice(0, int(np.count_nonzero(ko == -1)))
+    X = np.zeros((ko.size, p))
+    for j in order:
+        parents = np.flatnonzero(adjacency[:, j])
+        if parents.size == 0:
+            X[:, j] = eps[:, j]
+        else:
+            signal = _node_signal(mechanism, X[:, parents], weights, parents, j, rng)
+            var_signal = signal[obs].var()
+            scale = np.sqrt(var_signal / snr) if var_signal > 0 else 1.0
+            X[:, j] = signal + scale * eps[:, j]
+        knocked = ko == j
+        if knocked.any():
+            mu, sd = X[obs, j].mean(), X[obs, j].std()
+            level = _KNOCKOUT_SHIFT + _KNOCKOUT_NOISE * eps[knocked, j]
+            X[knocked, j] = mu + sd * level
+    return X
+
+
+def _sem_bunch(X, adjacency, weights, interventions, names, causal_order, text):
+    """Assemble the Bunch returned by :func:`make_sem`."""
+    return Bunch(
+        X=X,
+        adjacency=adjacency,
+        ancestral=_transitive_closure(adjacency),
+        weights=weights,
+        interventions=interventions,
+        variable_names=names,
+        causal_order=np.asarray(causal_order, dtype=int),
+        description=text,
+    )
+
+
 def make_sem(
     n_samples=500,
     n_variables=20,
@@ -245,94 +348,39 @@ def make_sem(
     ((110, 5), 10)
     """
     n_samples = check_int(n_samples, "n_samples", 2)
-    names = None
-    if adjacency is None:
-        n_variables = check_int(n_variables, "n_variables", 2)
-        graph = check_choice(graph, "graph", _GRAPHS)
-        expected_degree = check_float(
-            expected_degree, "expected_degree", low=0.0, high=n_variables - 1
-        )
-    else:
-        adjacency, names = _check_adjacency(adjacency)
-        n_variables = adjacency.shape[0]
+    adjacency, names, p, graph, expected_degree = _check_graph_args(
+        n_variables, graph, expected_degree, adjacency
+    )
     mechanism = check_choice(mechanism, "mechanism", _MECHANISMS)
     noise = check_choice(noise, "noise", _NOISES)
     snr = check_float(snr, "snr", low=0.0, strict=True)
-    n_interventions = check_int(n_interventions, "n_interventions", 0, n_variables)
+    n_interventions = check_int(n_interventions, "n_interventions", 0, p)
     intervention_samples = check_int(intervention_samples, "intervention_samples", 1)
     standardize = check_bool(standardize, "standardize")
     rng = check_random_state(random_state)
-    p = n_variables
 
-    if adjacency is None:
-        order = rng.permutation(p)
-        if graph == "er":
-            dag = _er_dag(p, expected_degree, rng)
-        else:
-            dag = _scale_free_dag(p, expected_degree, rng)
-        adjacency = np.zeros((p, p), dtype=int)
-        adjacency[np.ix_(order, order)] = dag
-        causal_order = order
-    else:
-        causal_order = _topological_order(adjacency)
-    if names is None:
-        names = [f"X{i}" for i in range(p)]
-
-    weights = _signed_uniform(rng, (p, p)) * adjacency
-    targets = rng.choice(p, size=n_interventions, replace=False)
-    n_rows = n_samples + n_interventions * intervention_samples
-    interventions = np.full(n_rows, -1, dtype=int)
-    interventions[n_samples:] = np.repeat(targets, intervention_samples)
-    eps = _unit_noise(noise, rng, (n_rows, p))
-    obs = slice(0, n_samples)
-
-    X = np.zeros((n_rows, p))
-    for j in causal_order:
-        parents = np.flatnonzero(adjacency[:, j])
-        if parents.size == 0:
-            X[:, j] = eps[:, j]
-        else:
-            xp = X[:, parents]
-            if mechanism == "linear":
-                signal = xp @ weights[parents, j]
-            elif mechanism == "tanh":
-                signal = np.tanh(xp) @ weights[parents, j]
-            else:
-                w1 = _signed_uniform(rng, (parents.size, _MLP_HIDDEN))
-                w1 /= np.sqrt(parents.size)
-                b1 = rng.uniform(-1.0, 1.0, size=_MLP_HIDDEN)
-                w2 = _signed_uniform(rng, _MLP_HIDDEN) / np.sqrt(_MLP_HIDDEN)
-                signal = np.tanh(xp @ w1 + b1) @ w2
-                weights[parents, j] = np.linalg.norm(w1, axis=1)
-            var_signal = signal[obs].var()
-            scale = np.sqrt(var_signal / snr) if var_signal > 0 else 1.0
-            X[:, j] = signal + scale * eps[:, j]
-        knocked = interventions == j
-        if knocked.any():
-            mu, sd = X[obs, j].mean(), X[obs, j].std()
-            level = _KNOCKOUT_SHIFT + _KNOCKOUT_NOISE * eps[knocked, j]
-            X[knocked, j] = mu + sd * level
-
+    # Fixed draw order (graph, weights, targets, noise, MLP) for reproducibility.
+    adjacency, causal_order, weights = _sem_structure(
+        adjacency, p, graph, expected_degree, rng
+    )
+    interventions = _intervention_labels(
+        n_samples, p, n_interventions, intervention_samples, rng
+    )
+    X = _simulate_sem(
+        adjacency, weights, causal_order, mechanism, noise, snr, interventions, rng
+    )
     if standardize:
+        obs = slice(0, n_samples)
         X = (X - X[obs].mean(axis=0)) / X[obs].std(axis=0)
 
-    n_edges = int(adjacency.sum())
     description = (
-        f"Structural equation model: {p} variables, {n_edges} edges, "
-        f"{mechanism} mechanisms, {noise} noise, snr={snr}; {n_samples} "
-        f"observational rows and {n_interventions} knock-outs x "
-        f"{intervention_samples} rows. adjacency[i, j] = 1 means i -> j. "
-        f"Standardized: {standardize}."
+        f"Structural equation model: {p} variables, {int(adjacency.sum())} edges, "
+        f"{mechanism} mechanisms, {noise} noise, snr={snr}; {n_samples} observational "
+        f"rows and {n_interventions} knock-outs x {intervention_samples} rows. "
+        f"adjacency[i, j] = 1 means i -> j. Standardized: {standardize}."
     )
-    return Bunch(
-        X=X,
-        adjacency=adjacency,
-        ancestral=_transitive_closure(adjacency),
-        weights=weights,
-        interventions=interventions,
-        variable_names=names,
-        causal_order=np.asarray(causal_order, dtype=int),
-        description=description,
+    return _sem_bunch(
+        X, adjacency, weights, interventions, names, causal_order, description
     )
 
 
@@ -439,6 +487,86 @@ def make_prior(adjacency, fraction=0.2, *, random_state=None, balance=None):
     return prior
 
 
+def _check_knockout_data(X):
+    """Validate the data of :func:`prior_from_interventions`; return (array, frame)."""
+    frame = X if isinstance(X, pd.DataFrame) else None
+    try:
+        data = np.asarray(X.to_numpy() if frame is not None else X, dtype=float)
+    except (TypeError, ValueError):
+        data = None
+    if data is None or data.ndim != 2 or data.shape[1] < 2:
+        raise ValueError(
+            "`X` must be a numeric 2-D array or DataFrame of shape (n_rows, p) "
+            f"with p >= 2, got {type(X).__name__}. Pass e.g. make_sem(...).X."
+        )
+    return data, frame
+
+
+def _check_knockout_labels(interventions, n_rows, p):
+    """Validate the per-row knock-out labels; return (int labels, obs mask)."""
+    labels = np.asarray(interventions)
+    if (
+        labels.shape != (n_rows,)
+        or not np.issubdtype(labels.dtype, np.integer)
+        or labels.min(initial=0) < -1
+        or labels.max(initial=0) >= p
+    ):
+        raise ValueError(
+            "`interventions` must be an integer array of shape (n_rows,) = "
+            f"({n_rows},) with -1 for observational rows and a column index in "
+            f"[0, {p - 1}] for knock-out rows. Pass e.g. make_sem(...).interventions."
+        )
+    labels = labels.astype(int)
+    obs = labels == -1
+    if obs.sum() < 2:
+        raise ValueError(
+            "`interventions` must mark at least 2 observational rows with -1, "
+            f"got {int(obs.sum())}. Add observational rows to X."
+        )
+    return labels, obs
+
+
+def _check_knocked_variables(variables, present):
+    """Validate the knocked-out variables to use among those ``present``."""
+    if variables is None:
+        return present
+    variables = np.unique(np.asarray(variables))
+    if (
+        not np.issubdtype(variables.dtype, np.integer)
+        or not np.isin(variables, present).all()
+    ):
+        raise ValueError(
+            "`variables` must be integer column indices of knocked-out "
+            f"variables that occur in `interventions` ({present.tolist()}), "
+            f"got {variables.tolist()}. Pass a subset of them or None."
+        )
+    return variables
+
+
+def _knockout_prior(data, labels, obs, variables, threshold, method):
+    """Label ``k -> j`` 1 where knocking out ``k`` shifts ``j`` by ``threshold``."""
+    x_obs = data[obs]
+    if method == "zscore":
+        centre_obs = x_obs.mean(axis=0)
+        spread = x_obs.std(axis=0)
+    else:
+        centre_obs = np.median(x_obs, axis=0)
+        spread = 1.4826 * np.median(np.abs(x_obs - centre_obs), axis=0)
+
+    p = data.shape[1]
+    prior = np.full((p, p), np.nan)
+    for k in variables:
+        rows = data[labels == k]
+        centre = rows.mean(axis=0) if method == "zscore" else np.median(rows, axis=0)
+        diff = np.abs(centre - centre_obs)
+        # A constant observational column: any shift is infinitely significant.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shift = np.where(spread > 0, diff / spread, np.where(diff > 0, np.inf, 0))
+        prior[k] = (shift >= threshold).astype(float)
+        prior[k, k] = np.nan
+    return prior
+
+
 def prior_from_interventions(
     X, interventions, *, variables=None, threshold=0.75, method="zscore"
 ):
@@ -499,70 +627,14 @@ def prior_from_interventions(
     >>> prior.shape, int((~np.isnan(prior)).any(axis=1).sum())
     ((5, 5), 2)
     """
-    frame = X if isinstance(X, pd.DataFrame) else None
-    try:
-        data = np.asarray(X.to_numpy() if frame is not None else X, dtype=float)
-    except (TypeError, ValueError):
-        data = None
-    if data is None or data.ndim != 2 or data.shape[1] < 2:
-        raise ValueError(
-            "`X` must be a numeric 2-D array or DataFrame of shape (n_rows, p) "
-            f"with p >= 2, got {type(X).__name__}. Pass e.g. make_sem(...).X."
-        )
+    data, frame = _check_knockout_data(X)
     n_rows, p = data.shape
-    labels = np.asarray(interventions)
-    if (
-        labels.shape != (n_rows,)
-        or not np.issubdtype(labels.dtype, np.integer)
-        or labels.min(initial=0) < -1
-        or labels.max(initial=0) >= p
-    ):
-        raise ValueError(
-            "`interventions` must be an integer array of shape (n_rows,) = "
-            f"({n_rows},) with -1 for observational rows and a column index in "
-            f"[0, {p - 1}] for knock-out rows. Pass e.g. make_sem(...).interventions."
-        )
-    labels = labels.astype(int)
-    obs = labels == -1
-    if obs.sum() < 2:
-        raise ValueError(
-            "`interventions` must mark at least 2 observational rows with -1, "
-            f"got {int(obs.sum())}. Add observational rows to X."
-        )
-    present = np.unique(labels[~obs])
-    if variables is None:
-        variables = present
-    else:
-        variables = np.unique(np.asarray(variables))
-        if (
-            not np.issubdtype(variables.dtype, np.integer)
-            or not np.isin(variables, present).all()
-        ):
-            raise ValueError(
-                "`variables` must be integer column indices of knocked-out "
-                f"variables that occur in `interventions` ({present.tolist()}), "
-                f"got {variables.tolist()}. Pass a subset of them or None."
-            )
+    labels, obs = _check_knockout_labels(interventions, n_rows, p)
+    variables = _check_knocked_variables(variables, np.unique(labels[~obs]))
     threshold = check_float(threshold, "threshold", low=0.0, strict=True)
     method = check_choice(method, "method", ("zscore", "robust"))
 
-    x_obs = data[obs]
-    if method == "zscore":
-        centre_obs = x_obs.mean(axis=0)
-        spread = x_obs.std(axis=0)
-    else:
-        centre_obs = np.median(x_obs, axis=0)
-        spread = 1.4826 * np.median(np.abs(x_obs - centre_obs), axis=0)
-
-    prior = np.full((p, p), np.nan)
-    for k in variables:
-        rows = data[labels == k]
-        centre = rows.mean(axis=0) if method == "zscore" else np.median(rows, axis=0)
-        diff = np.abs(centre - centre_obs)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shift = np.where(spread > 0, diff / spread, np.where(diff > 0, np.inf, 0))
-        prior[k] = (shift >= threshold).astype(float)
-        prior[k, k] = np.nan
+    prior = _knockout_prior(data, labels, obs, variables, threshold, method)
     if frame is not None:
         return pd.DataFrame(prior, index=frame.columns, columns=frame.columns)
     return prior

@@ -4,6 +4,8 @@ Validation of parameters, trajectories, times and context frames; frame
 normalisation; the multiple-shooting training windows.
 """
 
+import math
+
 import numpy as np
 import torch
 from torch.utils.data import Dataset
@@ -19,6 +21,7 @@ __all__ = [
     "check_scored",
     "check_times",
     "check_trajectories",
+    "curriculum_stages",
     "frame_observed",
     "frame_statistics",
     "module_params",
@@ -346,6 +349,26 @@ def unstandardize(Y, mean, std, obs_shape, *, scale_only=False):
     if not scale_only:
         Y = Y + mean.reshape(view)
     return Y.reshape(Y.shape[:2] + tuple(obs_shape))
+
+
+def curriculum_stages(horizon, epochs, curriculum):
+    """(horizon, epochs) stages of training: the horizon grows 1, 2, 4, … over
+    the first half of the epochs when ``curriculum``, then the full horizon.
+
+    Examples
+    --------
+    >>> curriculum_stages(8, 20, True)
+    [(1, 3), (2, 3), (4, 3), (8, 11)]
+    >>> curriculum_stages(8, 20, False)
+    [(8, 20)]
+    """
+    stages = []
+    if curriculum and horizon > 1:
+        short = [2**k for k in range(math.ceil(math.log2(horizon)))]
+        per_stage = (epochs // 2) // len(short)
+        stages = [(q, per_stage) for q in short if per_stage > 0]
+    done = sum(e for _, e in stages)
+    return [*stages, (horizon, epochs - done)]
 
 
 def window_datasets(Xs, tau, n_context, horizon, *, n_valid, rng, **options):

@@ -5,8 +5,6 @@ The parts live next to it: validation, normalisation and training windows in
 ``_latent_ode.py``), forecasting in ``_forecast.py``.
 """
 
-import math
-
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
@@ -23,6 +21,7 @@ from ._data import (
     check_query_times,
     check_scored,
     check_times,
+    curriculum_stages,
     frame_statistics,
     max_window_span,
     module_params,
@@ -376,10 +375,17 @@ class LatentDynamicsRegressor(
         with self._rollback(), self._threads():
             self.device_ = device
             self._set_data_state(X, t)
-            seed = seed_from(self.random_state)
             Xs = standardize(X, self.obs_mean_, self.obs_std_)
-            with torch_rng(seed, self.device_) as generator:
-                train_ds, valid_ds = self._datasets(Xs, t, np.random.default_rng(seed))
+            seed = seed_from(self.random_state)
+            self._fit_windows(Xs, t, seed, self.max_epochs, new=True)
+        return self
+
+    def _fit_windows(self, Xs, t, seed, epochs, *, new):
+        """Train on windows of the standardised trajectories: a new net, or
+        the fitted one further (no curriculum then)."""
+        with torch_rng(seed, self.device_) as generator:
+            train_ds, valid_ds = self._datasets(Xs, t, np.random.default_rng(seed))
+            if new:
                 self.net_ = self._make_net(
                     LatentDynamicsModule,
                     LatentDynamicsLoss,
@@ -392,29 +398,19 @@ class LatentDynamicsRegressor(
                     criterion__consistency_weight=float(self.consistency_weight),
                 )
                 self.net_.initialize()
-                self.history_ = self._run_epochs(
-                    train_ds, self.max_epochs, self.curriculum
-                )
-            self.loss_curve_ = [row["train_loss"] for row in self.history_]
-        return self
-
-    def _run_epochs(self, dataset, epochs, curriculum):
-        """Train, growing the horizon 1, 2, 4, … first when ``curriculum``."""
-        stages = []
-        if curriculum and self.horizon_ > 1:
-            short = [2**k for k in range(math.ceil(math.log2(self.horizon_)))]
-            per_stage = (epochs // 2) // len(short)
-            stages = [(q, per_stage) for q in short if per_stage > 0]
-        done = sum(e for _, e in stages)
-        stages.append((self.horizon_, epochs - done))
-        history = []
-        for q, n_epochs in stages:
-            dataset.horizon = q
-            history = self._train(self.net_, dataset, epochs=n_epochs)
-            if getattr(self.net_, "interrupted_", False):
-                break  # the user asked to stop: skip the remaining stages
-        dataset.horizon = self.horizon_
-        return history
+            else:
+                net = self.net_
+                net.train_split = None
+                if "early_stopping" in dict(net.callbacks_):
+                    net.train_split = predefined_split(valid_ds or train_ds)
+                net.iterator_train__generator = generator
+            stages = curriculum_stages(self.horizon_, epochs, new and self.curriculum)
+            for q, n_epochs in stages:
+                train_ds.horizon = q
+                self.history_ = self._train(self.net_, train_ds, epochs=n_epochs)
+                if getattr(self.net_, "interrupted_", False):
+                    break  # the user asked to stop: skip the remaining stages
+        self.loss_curve_ = [row["train_loss"] for row in self.history_]
 
     def partial_fit(self, X, y=None, *, times=None, epochs=None):
         """Continue training on new trajectories (fine-tuning).
@@ -460,19 +456,8 @@ class LatentDynamicsRegressor(
         saved_horizon = self.horizon_
         with self._rollback(weights=True), self._threads():
             self.horizon_ = min(self.horizon_, X.shape[1] - self.n_context)
-            with torch_rng(seed, self.device_) as generator:
-                rng = np.random.default_rng(seed)
-                train_ds, valid_ds = self._datasets(Xs, t, rng)
-                has_stopper = "early_stopping" in dict(self.net_.callbacks_)
-                if has_stopper and valid_ds is None:
-                    valid_ds = train_ds
-                self.net_.train_split = None
-                if has_stopper:
-                    self.net_.train_split = predefined_split(valid_ds)
-                self.net_.iterator_train__generator = generator
-                self.history_ = self._run_epochs(train_ds, epochs, False)
+            self._fit_windows(Xs, t, seed, epochs, new=False)
             self.horizon_ = saved_horizon
-            self.loss_curve_ = [row["train_loss"] for row in self.history_]
         return self
 
     # -------------------------------------------------------------- predicting
