@@ -446,10 +446,9 @@ def edge_precision_recall_f1(y_true, y_score, *, threshold=0.5, mask=None):
     return float(precision), float(recall), float(f1)
 
 
-def edge_precision(y_true, y_score, *, threshold=0.5, mask=None):
-    """Precision of thresholded directed edges.
+_THRESHOLDED_DOC = """{title} of thresholded directed edges.
 
-    Thin wrapper returning the first element of
+    Thin wrapper returning the {position} element of
     :func:`edge_precision_recall_f1`; usable with
     :func:`sklearn.metrics.make_scorer`.
 
@@ -466,86 +465,68 @@ def edge_precision(y_true, y_score, *, threshold=0.5, mask=None):
 
     Returns
     -------
-    precision : float
-        ``TP / (TP + FP)``, or 0.0 when no edge is predicted.
+    {name} : float
+        {formula}
 
     Examples
     --------
     >>> import numpy as np
-    >>> from skdyncausal.metrics import edge_precision
+    >>> from skdyncausal.metrics import edge_{name}
     >>> y_true = np.array([[0, 1], [0, 0]])
-    >>> edge_precision(y_true, np.array([[0.0, 0.8], [0.7, 0.0]]))
-    0.5
+    >>> {call}
+    {value}
     """
-    return edge_precision_recall_f1(y_true, y_score, threshold=threshold, mask=mask)[0]
 
 
-def edge_recall(y_true, y_score, *, threshold=0.5, mask=None):
-    """Recall of thresholded directed edges.
+def _thresholded(index, name, title, position, formula, call, value):
+    """One element of :func:`edge_precision_recall_f1` as a metric of its own."""
 
-    Thin wrapper returning the second element of
-    :func:`edge_precision_recall_f1`; usable with
-    :func:`sklearn.metrics.make_scorer`.
+    def metric(y_true, y_score, *, threshold=0.5, mask=None):
+        scores = edge_precision_recall_f1(
+            y_true, y_score, threshold=threshold, mask=mask
+        )
+        return scores[index]
 
-    Parameters
-    ----------
-    y_true : array-like or DataFrame of shape (p, p)
-        True adjacency matrix; ``y_true[i, j] = 1`` means the edge ``i → j``.
-    y_score : array-like or DataFrame of shape (p, p)
-        Edge scores or probabilities.
-    threshold : float, default=0.5
-        Scores greater than or equal to ``threshold`` are predicted edges.
-    mask : array-like of bool of shape (p, p), default=None
-        Pairs to evaluate; ``None`` evaluates all off-diagonal pairs.
-
-    Returns
-    -------
-    recall : float
-        ``TP / (TP + FN)``, or 0.0 when there is no true edge.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skdyncausal.metrics import edge_recall
-    >>> y_true = np.array([[0, 1], [0, 0]])
-    >>> edge_recall(y_true, np.array([[0.0, 0.8], [0.7, 0.0]]))
-    1.0
-    """
-    return edge_precision_recall_f1(y_true, y_score, threshold=threshold, mask=mask)[1]
+    metric.__name__ = metric.__qualname__ = f"edge_{name}"
+    metric.__doc__ = _THRESHOLDED_DOC.format(
+        title=title,
+        position=position,
+        name=name,
+        formula=formula,
+        call=call,
+        value=value,
+    )
+    return metric
 
 
-def edge_f1(y_true, y_score, *, threshold=0.5, mask=None):
-    """F1 score of thresholded directed edges.
-
-    Thin wrapper returning the third element of
-    :func:`edge_precision_recall_f1`; usable with
-    :func:`sklearn.metrics.make_scorer`.
-
-    Parameters
-    ----------
-    y_true : array-like or DataFrame of shape (p, p)
-        True adjacency matrix; ``y_true[i, j] = 1`` means the edge ``i → j``.
-    y_score : array-like or DataFrame of shape (p, p)
-        Edge scores or probabilities.
-    threshold : float, default=0.5
-        Scores greater than or equal to ``threshold`` are predicted edges.
-    mask : array-like of bool of shape (p, p), default=None
-        Pairs to evaluate; ``None`` evaluates all off-diagonal pairs.
-
-    Returns
-    -------
-    f1 : float
-        ``2 TP / (2 TP + FP + FN)``, or 0.0 when there is no true positive.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skdyncausal.metrics import edge_f1
-    >>> y_true = np.array([[0, 1], [0, 0]])
-    >>> round(edge_f1(y_true, np.array([[0.0, 0.8], [0.7, 0.0]])), 3)
-    0.667
-    """
-    return edge_precision_recall_f1(y_true, y_score, threshold=threshold, mask=mask)[2]
+_EXAMPLE = "edge_{}(y_true, np.array([[0.0, 0.8], [0.7, 0.0]]))"
+edge_precision = _thresholded(
+    0,
+    "precision",
+    "Precision",
+    "first",
+    "``TP / (TP + FP)``, or 0.0 when no edge is predicted.",
+    _EXAMPLE.format("precision"),
+    "0.5",
+)
+edge_recall = _thresholded(
+    1,
+    "recall",
+    "Recall",
+    "second",
+    "``TP / (TP + FN)``, or 0.0 when there is no true edge.",
+    _EXAMPLE.format("recall"),
+    "1.0",
+)
+edge_f1 = _thresholded(
+    2,
+    "f1",
+    "F1 score",
+    "third",
+    "``2 TP / (2 TP + FP + FN)``, or 0.0 when there is no true positive.",
+    f"round({_EXAMPLE.format('f1')}, 3)",
+    "0.667",
+)
 
 
 # ---------------------------------------------------------------------------

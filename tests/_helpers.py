@@ -1,7 +1,10 @@
-"""Shared test helpers: tiny estimator configurations (fit in about a second) and a
-check of what skorch maps to the CPU when a pickled net is loaded."""
+"""Shared test helpers: tiny estimator configurations (fit in about a second), a
+check of what skorch maps to the CPU when a pickled net is loaded, and the
+causal score computed from its documented definition."""
 
+import numpy as np
 import torch
+from sklearn.metrics import roc_auc_score
 
 DYN_TINY = dict(
     n_context=3,
@@ -50,3 +53,16 @@ def tensors_outside_device_mapping(net):
         if name not in mapped and not name.startswith("callbacks"):
             walk(value, name, 0)
     return found
+
+
+def held_out_auroc(est, X):
+    """What ``CausalStructureEstimator.score(X)`` documents, from predict_proba.
+
+    The AUROC of ``predict_proba(X)`` on ``validation_pairs_``, or on all
+    labelled pairs when the held-out ones lack a label.
+    """
+    pairs = est.validation_pairs_
+    if len(pairs) == 0 or len(np.unique(pairs[:, 2])) < 2:
+        pairs = np.vstack([est.train_pairs_, pairs])
+    src, dst = pairs[:, 0].astype(int), pairs[:, 1].astype(int)
+    return roc_auc_score(pairs[:, 2], est.predict_proba(X)[src, dst])

@@ -91,3 +91,44 @@ def test_as_float64():
     out = as_float64(torch.ones(2, dtype=torch.float32))
     assert out.dtype == np.float64
     np.testing.assert_array_equal(out, [1.0, 1.0])
+
+
+def test_optimizer_and_gradient_clip_are_parameters():
+    import skdyncausal._base as base
+
+    assert base.resolve_optimizer("sgd") is torch.optim.SGD
+    assert base.resolve_optimizer(torch.optim.Adagrad) is torch.optim.Adagrad
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        base.resolve_optimizer("lbfgs")
+    bad = _Est(optimizer="lbfgs", gradient_clip=0.0)
+    with pytest.raises(ValueError) as info:
+        bad._param_check().raise_if_any()
+    assert "optimizer must be one of" in str(info.value)
+    assert "gradient_clip must be a real number in (0, inf)" in str(info.value)
+
+
+def test_rollback_restores_attributes_and_weights():
+    est = _Est()
+    est.device_ = "cpu"
+    net = torch.nn.Linear(2, 1)
+
+    from types import SimpleNamespace
+
+    # what _rollback(weights=True) reads of a skorch net
+    est.net_ = SimpleNamespace(
+        module_=net,
+        optimizer_=torch.optim.SGD(net.parameters(), lr=0.1),
+        history=[{"epoch": 1}],
+        train_split=None,
+    )
+    before = net.weight.detach().clone()
+    with pytest.raises(RuntimeError, match="boom"):
+        with est._rollback(weights=True):
+            est.fitted_thing_ = 1
+            with torch.no_grad():
+                net.weight.add_(1.0)
+            est.net_.history.append({"epoch": 2})
+            raise RuntimeError("boom")
+    assert not hasattr(est, "fitted_thing_")
+    torch.testing.assert_close(net.weight.detach(), before)
+    assert est.net_.history == [{"epoch": 1}]

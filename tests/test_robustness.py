@@ -615,7 +615,8 @@ def test_causal_constant_or_duplicated_columns_fit(sem, prior, kind, value, colu
     est = CausalStructureEstimator(**CAUSAL_TINY).fit(X, prior=prior)
     proba = est.predict_proba()
     assert np.isfinite(proba).all() and ((proba >= 0) & (proba <= 1)).all()
-    assert 0.0 <= est.score(X) <= 1.0
+    np.testing.assert_array_equal(proba, est.predict_proba(X))
+    assert est.score(X) == _helpers.held_out_auroc(est, X)
 
 
 def test_causal_dataframe_prior_with_other_names(sem, prior):

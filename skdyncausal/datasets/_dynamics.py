@@ -30,6 +30,17 @@ def _draw(bounds, n, rng):
     return rng.uniform(bounds[0], bounds[1], size=n) if n else np.empty(0)
 
 
+def _check_sampling(n_instances, n_times, dt, irregular, noise):
+    """The arguments every trajectory simulator shares, validated."""
+    return (
+        check_int(n_instances, "n_instances", 1),
+        check_int(n_times, "n_times", 1),
+        check_float(dt, "dt", low=0.0, strict=True),
+        check_bool(irregular, "irregular"),
+        check_float(noise, "noise", low=0.0),
+    )
+
+
 def _make_times(n_instances, n_times, dt, irregular, rng):
     """Regular grid ``k * dt`` or a per-instance jittered grid."""
     grid = np.arange(n_times, dtype=float) * dt
@@ -263,15 +274,13 @@ def make_pendulum(
     >>> list(data.params.columns)
     ['length', 'gravity', 'damping', 'theta0', 'omega0', 'energy0']
     """
-    n_instances = check_int(n_instances, "n_instances", 1)
-    n_times = check_int(n_times, "n_times", 1)
+    n_instances, n_times, dt, irregular, noise = _check_sampling(
+        n_instances, n_times, dt, irregular, noise
+    )
     image_size = check_int(image_size, "image_size", 8)
-    dt = check_float(dt, "dt", low=0.0, strict=True)
     length_b = check_range(length, "length", low=0.0, strict=True)
     gravity_b = check_range(gravity, "gravity", low=0.0, strict=True)
     damping_b = check_range(damping, "damping", low=0.0, strict=False)
-    irregular = check_bool(irregular, "irregular")
-    noise = check_float(noise, "noise", low=0.0)
 
     param_rng, init_rng, time_rng, noise_rng = _sub_rngs(random_state, 4)
     n = n_instances
@@ -407,9 +416,9 @@ def make_lotka_volterra(
     >>> data.X.shape, data.times.shape, bool((data.X > 0).all())
     ((4, 10, 2), (4, 10), True)
     """
-    n_instances = check_int(n_instances, "n_instances", 1)
-    n_times = check_int(n_times, "n_times", 1)
-    dt = check_float(dt, "dt", low=0.0, strict=True)
+    n_instances, n_times, dt, irregular, noise = _check_sampling(
+        n_instances, n_times, dt, irregular, noise
+    )
     bounds = {
         name: check_range(value, name, low=0.0, strict=True)
         for name, value in [
@@ -419,8 +428,6 @@ def make_lotka_volterra(
             ("gamma", gamma),
         ]
     }
-    irregular = check_bool(irregular, "irregular")
-    noise = check_float(noise, "noise", low=0.0)
 
     param_rng, init_rng, time_rng, noise_rng = _sub_rngs(random_state, 4)
     n = n_instances
@@ -588,15 +595,13 @@ def make_reaction_diffusion(
     >>> data.X.shape, data.times.shape, list(data.params.columns)
     ((2, 3, 2, 16, 16), (2, 3), ['diffusion', 'beta'])
     """
-    n_instances = check_int(n_instances, "n_instances", 1)
-    n_times = check_int(n_times, "n_times", 1)
+    n_instances, n_times, dt, irregular, noise = _check_sampling(
+        n_instances, n_times, dt, irregular, noise
+    )
     grid_size = check_int(grid_size, "grid_size", 8)
-    dt = check_float(dt, "dt", low=0.0, strict=True)
     diffusion_b = check_range(diffusion, "diffusion", low=0.0, strict=True)
     beta_b = check_range(beta, "beta", low=0.0, strict=False)
     domain_size = check_float(domain_size, "domain_size", low=0.0, strict=True)
-    irregular = check_bool(irregular, "irregular")
-    noise = check_float(noise, "noise", low=0.0)
 
     param_rng, init_rng, time_rng, noise_rng = _sub_rngs(random_state, 4)
     n = n_instances
