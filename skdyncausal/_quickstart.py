@@ -56,20 +56,32 @@ def _dynamics_part(out, quick, random_state):
     _say("[dynamics] test nMSE of frames 11-40 from frames 1-10 (lower is better):")
     for name, value in rows.items():
         _say(f"    {name:<34s} {value:.3f}")
-    _plot_dynamics(out, est, test, times, pred, persistence, target)
+    _plot_dynamics(out, est, test, times, pred, persistence, target, mean_frame)
     return rows, fit_s
 
 
-def _plot_dynamics(out, est, test, times, pred, persistence, target):
+def _plot_dynamics(out, est, test, times, pred, persistence, target, mean_frame):
     from .plotting import HorizonErrorDisplay, TrajectoryDisplay
 
     k = est.n_context
-    disp = TrajectoryDisplay(times[k:], target[0], pred[0]).plot()
-    disp.figure_.savefig(out / "pendulum_frames.png", dpi=110)
-    disp = HorizonErrorDisplay.from_predictions(
-        times[k:], target, {"LatentDynamicsRegressor": pred, "persistence": persistence}
+    frames = TrajectoryDisplay(
+        times[k:],
+        target[0],
+        pred[0],
+        title=f"test video 0: frames {k + 1}-{len(times)} forecast from frames 1-{k}",
+    ).plot()
+    frames.figure_.savefig(out / "pendulum_frames.png", dpi=110)
+    horizon = HorizonErrorDisplay.from_predictions(
+        times[k:],
+        target,
+        {
+            "LatentDynamicsRegressor": pred,
+            "persistence (last context frame)": persistence,
+            "mean frame": mean_frame,
+        },
     )
-    disp.figure_.savefig(out / "pendulum_nmse_horizon.png", dpi=110)
+    horizon.figure_.savefig(out / "pendulum_nmse_horizon.png", dpi=110)
+    return frames, horizon
 
 
 def _causal_part(out, quick, random_state):
@@ -118,7 +130,9 @@ def _causal_part(out, quick, random_state):
         proba, prior=prior, variable_names=data.variable_names, truth=data.adjacency
     ).plot()
     disp.figure_.savefig(out / "causal_probabilities.png", dpi=110)
-    disp = GraphDisplay(proba, variable_names=data.variable_names, top_k=p).plot()
+    disp = GraphDisplay(
+        proba, prior=prior, variable_names=data.variable_names, top_k=p
+    ).plot()
     disp.figure_.savefig(out / "causal_graph.png", dpi=110)
     return rows, fit_s
 

@@ -16,6 +16,8 @@ Examples
 'P(row → column)'
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 
 __all__ = [
@@ -42,10 +44,14 @@ def _pyplot():
 def _axes(ax, **subplots):
     plt = _pyplot()
     if ax is None:
-        fig, ax = plt.subplots(**subplots)
+        fig, ax = plt.subplots(layout="constrained", **subplots)
     else:
         fig = ax.figure
     return fig, ax
+
+
+def _count(n, noun):
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _names(p, names):
@@ -105,22 +111,7 @@ class EdgeProbabilityDisplay:
         p = self.proba.shape[0]
         self.image_ = ax.imshow(self.proba, vmin=0, vmax=1, cmap=cmap)
         fig.colorbar(self.image_, ax=ax, label="edge probability")
-        if self.prior is not None:
-            rows, cols = np.nonzero(self.prior == 1)
-            ax.scatter(cols, rows, marker="o", s=12, c="white", label="known edge")
-            rows, cols = np.nonzero(self.prior == 0)
-            ax.scatter(cols, rows, marker="x", s=8, c="grey", label="known absence")
-        if self.truth is not None:
-            rows, cols = np.nonzero(self.truth)
-            ax.scatter(
-                cols,
-                rows,
-                marker="s",
-                s=30,
-                facecolors="none",
-                edgecolors="red",
-                label="true edge",
-            )
+        _mark_cells(ax, self.prior, self.truth)
         if p <= 40:
             labels = _names(p, self.variable_names)
             ax.set_xticks(range(p), labels, rotation=90, fontsize=7)
@@ -129,27 +120,75 @@ class EdgeProbabilityDisplay:
         ax.set_ylabel("cause")
         ax.set_title("P(row → column)")
         if ax.get_legend_handles_labels()[0]:
-            ax.legend(loc="upper right", fontsize=7, framealpha=0.7)
+            _legend_below(fig, ax, ncols=3)
         self.figure_, self.ax_ = fig, ax
         return self
+
+
+def _mark_cells(ax, prior, truth):
+    """Markers on the heat map: prior knowledge and the true edges."""
+    if prior is not None:
+        rows, cols = np.nonzero(prior == 1)
+        ax.scatter(
+            cols,
+            rows,
+            marker="o",
+            s=16,
+            c="white",
+            edgecolors="black",  # stays visible on the bright cells
+            linewidths=0.6,
+            label="known edge",
+        )
+        rows, cols = np.nonzero(prior == 0)
+        ax.scatter(cols, rows, marker="x", s=8, c="grey", label="known absence")
+    if truth is not None:
+        rows, cols = np.nonzero(truth)
+        ax.scatter(
+            cols,
+            rows,
+            marker="s",
+            s=30,
+            facecolors="none",
+            edgecolors="red",
+            label="true edge",
+        )
 
 
 class GraphDisplay:
     """Drawing of the most probable edges as a directed graph (networkx).
 
+    Variables are laid out in rows by topological generation, causes above their
+    effects. When the drawn graph has cycles, the edges that would close a cycle
+    (the least probable ones first) are left out of the layering and point
+    upwards. Predicted edges are solid and coloured by probability (see the
+    colour bar); edges known from the prior are dashed. Self-loops are never
+    drawn, and variables without a drawn edge are left out.
+
     Parameters
     ----------
     proba : ndarray of shape (p, p)
         Edge probabilities, ``proba[i, j]`` for i → j.
+    prior : ndarray of shape (p, p), default=None
+        Known edges (1), known absences (0) and unknown pairs (NaN). Known edges
+        are always drawn, known absences never; the predicted edges are chosen
+        among the unknown pairs.
     variable_names : list of str, default=None
-    threshold : float, default=0.5
-        Edges with probability >= threshold are drawn ...
+    threshold : float, default=None
+        Predicted edges need probability >= threshold. None means 0.5 when
+        ``top_k`` is None and no minimum otherwise.
     top_k : int, default=None
-        ... or, when given, the ``top_k`` most probable edges.
+        When given, at most the ``top_k`` most probable predicted edges.
 
     Attributes
     ----------
     graph_ : networkx.DiGraph
+        The drawn graph; edges carry ``probability`` and ``known``.
+    pos_ : dict of str to (float, float)
+        Node positions in data coordinates.
+    nodes_ : matplotlib PathCollection
+    edges_, known_edges_ : list of matplotlib FancyArrowPatch
+        The predicted and the known edges.
+    colorbar_ : matplotlib Colorbar
     figure_, ax_ : matplotlib Figure and Axes
 
     Examples
@@ -160,66 +199,324 @@ class GraphDisplay:
     [('a', 'b'), ('b', 'c')]
     """
 
-    def __init__(self, proba, *, variable_names=None, threshold=0.5, top_k=None):
+    def __init__(
+        self, proba, *, prior=None, variable_names=None, threshold=None, top_k=None
+    ):
         self.proba = np.asarray(proba, dtype=float)
+        self.prior = None if prior is None else np.asarray(prior, dtype=float)
         self.variable_names = variable_names
         self.threshold = threshold
         self.top_k = top_k
 
     @classmethod
-    def from_estimator(cls, estimator, X=None, *, threshold=0.5, top_k=None, ax=None):
-        """Draw the graph of ``estimator.predict_proba(X)``."""
+    def from_estimator(cls, estimator, X=None, *, threshold=None, top_k=None, ax=None):
+        """Draw the graph of ``estimator.predict_proba(X)`` with the prior of fit."""
         return cls(
             estimator.predict_proba(X),
+            prior=estimator.prior_,
             variable_names=estimator.variable_names_,
             threshold=threshold,
             top_k=top_k,
         ).plot(ax=ax)
 
+    def _check_params(self):
+        problems = []
+        p = self.proba.shape[0] if self.proba.ndim == 2 else -1
+        if self.proba.shape != (p, p):
+            problems.append(f"proba must be square, got shape {self.proba.shape}")
+        if self.prior is not None and self.prior.shape != self.proba.shape:
+            problems.append(
+                f"prior must have the shape of proba, got {self.prior.shape}"
+            )
+        top_k = self.top_k
+        if top_k is not None and (
+            isinstance(top_k, bool) or not isinstance(top_k, Integral) or top_k < 1
+        ):
+            problems.append(f"top_k must be a positive integer or None, got {top_k!r}")
+        threshold = self.threshold
+        if threshold is not None and not (
+            isinstance(threshold, Real) and 0 <= threshold <= 1
+        ):
+            problems.append(
+                f"threshold must be a number in [0, 1] or None, got {threshold!r}"
+            )
+        if problems:
+            raise ValueError("GraphDisplay: " + "; ".join(problems) + ".")
+
+    def _min_probability(self):
+        if self.threshold is not None:
+            return float(self.threshold)
+        return 0.5 if self.top_k is None else None
+
+    def _select(self):
+        """Predicted and known edges as lists of index pairs (i, j), i != j."""
+        p = self.proba.shape[0]
+        off_diagonal = ~np.eye(p, dtype=bool)
+        candidate = off_diagonal & np.isfinite(self.proba)
+        known = np.zeros((p, p), dtype=bool)
+        if self.prior is not None:
+            known = off_diagonal & (self.prior == 1)
+            candidate &= np.isnan(self.prior)
+        rows, cols = np.nonzero(candidate)
+        scores = self.proba[rows, cols]
+        minimum = self._min_probability()
+        if minimum is not None:
+            rows, cols, scores = (a[scores >= minimum] for a in (rows, cols, scores))
+        order = np.argsort(-scores, kind="stable")[: self.top_k]
+        predicted = [(int(i), int(j)) for i, j in zip(rows[order], cols[order])]
+        return predicted, [(int(i), int(j)) for i, j in zip(*np.nonzero(known))]
+
     def _graph(self):
         import networkx as nx
 
-        p = self.proba.shape[0]
-        names = _names(p, self.variable_names)
-        scores = self.proba.copy()
-        np.fill_diagonal(scores, -np.inf)
-        if self.top_k is not None:
-            flat = np.argsort(scores, axis=None)[::-1][: self.top_k]
-            pairs = [divmod(int(k), p) for k in flat]
-        else:
-            pairs = list(zip(*np.nonzero(scores >= self.threshold)))
+        predicted, known = self._select()
+        names = _names(self.proba.shape[0], self.variable_names)
         graph = nx.DiGraph()
         graph.add_nodes_from(names)
-        for i, j in pairs:
-            graph.add_edge(names[i], names[j], probability=float(self.proba[i, j]))
+        for pairs, is_known in ((predicted, False), (known, True)):
+            for i, j in pairs:
+                graph.add_edge(
+                    names[i],
+                    names[j],
+                    probability=float(self.proba[i, j]),
+                    known=is_known,
+                )
         return graph
 
-    def plot(self, ax=None):
-        """Draw the graph; returns ``self``."""
+    def _title(self, graph, n_hidden):
+        predicted = [e for e in graph.edges if not graph.edges[e]["known"]]
+        n_known = graph.number_of_edges() - len(predicted)
+        minimum = self._min_probability()
+        if self.top_k is None:
+            rule = f"{len(predicted)} edges with P ≥ {minimum:.2g}"
+        else:
+            rule = f"{len(predicted)} most probable edges (top_k={self.top_k}"
+            rule += f", P ≥ {minimum:.2g})" if minimum is not None else ")"
+        if predicted and minimum is None:
+            lowest = min(graph.edges[e]["probability"] for e in predicted)
+            rule += f", lowest P = {lowest:.2g}"
+        lines = [rule]
+        if n_known:
+            lines.append(f"and {_count(n_known, 'known edge')} from the prior")
+        if n_hidden:
+            lines.append(
+                f"{_count(n_hidden, 'variable')} without drawn edges not shown"
+            )
+        return "\n".join(lines)
+
+    def plot(self, ax=None, *, cmap=None):
+        """Draw the graph; returns ``self``.
+
+        ``cmap`` colours the predicted edges by probability (default: a blue
+        scale that stays visible on white at P = 0).
+        """
+        self._check_params()
+        graph = self._graph()
+        hidden = [n for n in list(graph) if graph.degree(n) == 0]
+        graph.remove_nodes_from(hidden)
+        pos = _layout(graph)
+        xmin, xmax, ymin, ymax = _bounds(pos)
+        fig, ax = _axes(ax, figsize=_graph_figsize(xmax - xmin, ymax - ymin))
+        cmap = _edge_cmap() if cmap is None else _pyplot().get_cmap(cmap)
+        ax.set_xlim(xmin - 0.6, xmax + 0.6)
+        ax.set_ylim(ymin - 0.6, ymax + 0.6)
+        ax.set_axis_off()
+        ax.set_title(self._title(graph, len(hidden)), fontsize=9)
+        self.colorbar_ = _probability_colorbar(fig, ax, cmap)
+        known = any(graph.edges[e]["known"] for e in graph.edges)
+        handles = _graph_legend_handles(cmap, known=known)
+        _legend_below(fig, ax, handles=handles, ncols=len(handles))
+        fig.draw_without_rendering()  # apply the layout before sizing the nodes
+        self._draw(graph, pos, ax, cmap)
+        self.graph_, self.pos_, self.figure_, self.ax_ = graph, pos, fig, ax
+        return self
+
+    def _draw(self, graph, pos, ax, cmap):
         import networkx as nx
 
-        fig, ax = _axes(ax, figsize=(5.5, 5))
-        graph = self._graph()
-        graph.remove_nodes_from([n for n in list(graph) if graph.degree(n) == 0])
-        pos = nx.spring_layout(graph, seed=0) if len(graph) else {}
-        weights = [graph.edges[e]["probability"] for e in graph.edges]
-        nx.draw_networkx_nodes(graph, pos, ax=ax, node_size=300, node_color="#cfe3f7")
-        nx.draw_networkx_labels(graph, pos, ax=ax, font_size=7)
-        self.edges_ = nx.draw_networkx_edges(
+        node_size = _node_size(ax, pos)
+        self.nodes_ = nx.draw_networkx_nodes(
             graph,
             pos,
             ax=ax,
-            edge_color=weights,
-            edge_cmap=_pyplot().cm.viridis,
-            edge_vmin=0,
-            edge_vmax=1,
-            arrows=True,
-            arrowsize=10,
+            node_size=node_size,
+            node_color="#eef2f7",
+            edgecolors="#44546a",
+            linewidths=0.8,
         )
-        ax.set_title(f"{graph.number_of_edges()} predicted edges")
-        ax.set_axis_off()
-        self.graph_, self.figure_, self.ax_ = graph, fig, ax
-        return self
+        self.nodes_.set_zorder(3)  # long edges pass under the nodes, not over them
+        for text in nx.draw_networkx_labels(graph, pos, ax=ax, font_size=7).values():
+            text.set_zorder(4)
+        edges = {False: [], True: []}
+        for edge in graph.edges:
+            edges[graph.edges[edge]["known"]].append(edge)
+        proba = [graph.edges[e]["probability"] for e in edges[False]]
+        common = {
+            "ax": ax,
+            "arrows": True,
+            "arrowstyle": "-|>",
+            "arrowsize": 11,
+            "node_size": node_size,
+            "connectionstyle": "arc3,rad=0.15",
+            "hide_ticks": False,
+        }
+        self.edges_ = nx.draw_networkx_edges(
+            graph,
+            pos,
+            edgelist=edges[False],
+            edge_color=[cmap(q) for q in proba],
+            width=[0.8 + 1.6 * q for q in proba],
+            **common,
+        )
+        self.known_edges_ = nx.draw_networkx_edges(
+            graph,
+            pos,
+            edgelist=edges[True],
+            edge_color=_KNOWN_COLOR,
+            style="--",
+            width=1.6,
+            **common,
+        )
+
+
+_KNOWN_COLOR = "#d95f02"
+
+
+def _graph_figsize(width, height):
+    """Inches for a layout ``width`` x ``height`` units wide, 0.8 inch a unit."""
+    return (
+        float(np.clip(0.8 * width + 3.3, 5, 14)),
+        float(np.clip(0.8 * height + 2.8, 4, 10)),
+    )
+
+
+def _edge_cmap():
+    from matplotlib.colors import ListedColormap
+
+    blues = _pyplot().get_cmap("Blues")
+    return ListedColormap(blues(np.linspace(0.3, 1.0, 256)), name="edge_blues")
+
+
+def _probability_colorbar(fig, ax, cmap):
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    mappable = ScalarMappable(norm=Normalize(0, 1), cmap=cmap)
+    return fig.colorbar(
+        mappable, ax=ax, shrink=0.7, label="probability of a predicted edge"
+    )
+
+
+def _graph_legend_handles(cmap, *, known):
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=cmap(0.8), lw=2, label="predicted edge")]
+    if known:
+        handles.append(
+            Line2D([], [], color=_KNOWN_COLOR, lw=1.6, ls="--", label="known (prior)")
+        )
+    return handles
+
+
+def _layout(graph):
+    """Rows by topological generation; a circle for dense graphs (> 2 edges a node)."""
+    if graph.number_of_edges() > 2 * len(graph):
+        return _circle_layout(graph)
+    return _layered_layout(graph)
+
+
+def _circle_layout(graph):
+    """Nodes on a circle, neighbours one unit apart."""
+    n = len(graph)
+    radius = max(1.0, 0.5 / np.sin(np.pi / n)) if n > 1 else 0.0
+    angles = np.pi / 2 - 2 * np.pi * np.arange(n) / max(n, 1)
+    return {
+        node: (radius * np.cos(a), radius * np.sin(a)) for node, a in zip(graph, angles)
+    }
+
+
+def _layered_layout(graph, max_row=None):
+    """Node positions in rows one unit apart: topological generations, causes on top.
+
+    Edges are added in order of decreasing probability while they keep the
+    graph acyclic, so on a cyclic graph the weakest edge of a cycle points up.
+    Rows wider than ``max_row`` wrap onto further rows.
+    """
+    import networkx as nx
+
+    ranked = sorted(
+        graph.edges,
+        key=lambda e: (not graph.edges[e]["known"], -graph.edges[e]["probability"]),
+    )
+    dag = nx.DiGraph()
+    dag.add_nodes_from(graph)
+    for u, v in ranked:
+        if not nx.has_path(dag, v, u):
+            dag.add_edge(u, v)
+    if max_row is None:
+        max_row = max(6, int(np.ceil(np.sqrt(2 * len(graph)))))
+    rows = []
+    for generation in nx.topological_generations(dag):
+        rows.extend(
+            generation[k : k + max_row] for k in range(0, len(generation), max_row)
+        )
+    return {
+        node: (k - (len(row) - 1) / 2, -depth)
+        for depth, row in enumerate(_order_rows(graph, rows))
+        for k, node in enumerate(row)
+    }
+
+
+def _order_rows(graph, rows, n_sweeps=3):
+    """Order the rows by the mean position of each node's neighbours.
+
+    The first sweep sees only the rows above; later sweeps all placed nodes.
+    """
+    index = {node: k for k, node in enumerate(graph)}
+    rows, placed = [list(row) for row in rows], {}
+    for _ in range(n_sweeps):
+        for r, row in enumerate(rows):
+            keys = {n: (_barycentre(graph, n, placed), index[n]) for n in row}
+            rows[r] = sorted(row, key=keys.get)
+            placed.update({n: k - (len(row) - 1) / 2 for k, n in enumerate(rows[r])})
+    return rows
+
+
+def _barycentre(graph, node, placed):
+    """Mean position of the placed neighbours of ``node`` (0, the centre, if none)."""
+    xs = [
+        placed[m]
+        for m in (*graph.predecessors(node), *graph.successors(node))
+        if m in placed
+    ]
+    return float(np.mean(xs)) if xs else 0.0
+
+
+def _bounds(pos):
+    """(xmin, xmax, ymin, ymax) of the node positions."""
+    if not pos:
+        return 0.0, 0.0, 0.0, 0.0
+    xs, ys = zip(*pos.values())
+    return min(xs), max(xs), min(ys), max(ys)
+
+
+def _node_size(ax, pos):
+    """Marker area (points²) of nodes that fill about half the row spacing."""
+    xmin, xmax, ymin, ymax = _bounds(pos)
+    width, height = xmax - xmin + 1, ymax - ymin + 1
+    box = ax.get_window_extent()
+    unit_points = min(box.width / width, box.height / height) * 72 / ax.figure.dpi
+    return float(np.clip(0.55 * unit_points, 8, 28) ** 2)
+
+
+def _legend_below(fig, ax, **kwargs):
+    """A legend under the plot (outside it when the figure's layout allows)."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    kwargs.setdefault("fontsize", 7)
+    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        return fig.legend(loc="outside lower center", frameon=False, **kwargs)
+    return ax.legend(loc="lower right", framealpha=0.8, **kwargs)
 
 
 class EdgeCurvesDisplay:
@@ -264,8 +561,6 @@ class EdgeCurvesDisplay:
 
     def plot(self, ax=None):
         """Draw both curves; ``ax`` is a pair of Axes or None."""
-        from sklearn.metrics import precision_recall_curve, roc_curve
-
         from .metrics import edge_average_precision, edge_roc_auc
 
         p = self.y_true.shape[0]
@@ -278,33 +573,55 @@ class EdgeCurvesDisplay:
             self.y_true, self.y_score, mask=self.mask
         )
         if ax is None:
-            fig, ax = _pyplot().subplots(1, 2, figsize=(9, 4))
+            fig, ax = _pyplot().subplots(1, 2, figsize=(9, 4), layout="constrained")
         else:
             fig = ax[0].figure
         label = self.name or "scores"
-        fpr, tpr, _ = roc_curve(truth, score)
-        ax[0].plot(fpr, tpr, label=f"{label} (AUROC {self.roc_auc_:.3f})")
-        ax[0].plot([0, 1], [0, 1], ls=":", c="grey")
-        ax[0].set(xlabel="false positive rate", ylabel="true positive rate")
-        precision, recall, _ = precision_recall_curve(truth, score)
-        ax[1].plot(
-            recall, precision, label=f"{label} (AUPRC {self.average_precision_:.3f})"
+        self._plot_roc(ax[0], truth, score, f"{label} (AUROC {self.roc_auc_:.3f})")
+        self._plot_pr(
+            ax[1], truth, score, f"{label} (AUPRC {self.average_precision_:.3f})"
         )
-        ax[1].axhline(truth.mean(), ls=":", c="grey")
-        ax[1].set(xlabel="recall", ylabel="precision", ylim=(0, 1.02))
-        for a in ax:
-            a.legend(fontsize=8)
+        fig.suptitle(
+            f"{int(truth.sum())} true edges among {truth.size} scored pairs",
+            fontsize=10,
+        )
         self.figure_, self.ax_ = fig, np.asarray(ax)
         return self
+
+    @staticmethod
+    def _plot_roc(ax, truth, score, label):
+        from sklearn.metrics import roc_curve
+
+        fpr, tpr, _ = roc_curve(truth, score)
+        ax.plot(fpr, tpr, label=label)
+        ax.plot([0, 1], [0, 1], ls=":", c="grey", label="chance")
+        ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
+        ax.legend(fontsize=8)
+
+    @staticmethod
+    def _plot_pr(ax, truth, score, label):
+        from sklearn.metrics import precision_recall_curve
+
+        precision, recall, _ = precision_recall_curve(truth, score)
+        ax.plot(recall, precision, label=label)
+        rate = truth.mean()
+        ax.axhline(rate, ls=":", c="grey", label=f"chance ({rate:.3f})")
+        ax.set(
+            xlabel="recall",
+            ylabel="precision",
+            ylim=(0, 1.02),
+            title="precision-recall",
+        )
+        ax.legend(fontsize=8)
 
 
 # ---------------------------------------------------------------- dynamics displays
 class TrajectoryDisplay:
-    """True versus predicted trajectory of one instance.
+    """Observed versus forecast trajectory of one instance.
 
-    Image or field observations are shown as two rows of frames (true above,
-    predicted below); vector observations as one line per channel with a band of
-    ± 2 predictive standard deviations.
+    Image or field observations are shown as two rows of frames (observed above,
+    forecast below, on one grey scale); vector observations as one line per
+    channel with a band of ± 2 predictive standard deviations.
 
     Parameters
     ----------
@@ -314,7 +631,12 @@ class TrajectoryDisplay:
     y_pred : ndarray of shape (n_times,) + obs_shape
     y_std : ndarray of shape (n_times,) + obs_shape, default=None
     n_frames : int, default=8
-        Frames shown for image data (evenly spaced).
+        Frames shown for image data (evenly spaced). Of a ``(C, H, W)`` frame
+        the first channel is shown.
+    labels : tuple of two str, default=("observed", "forecast")
+        Names of ``y_true`` and ``y_pred`` (row labels, legend).
+    title : str, default=None
+        Figure title; None describes the rows.
 
     Attributes
     ----------
@@ -331,12 +653,24 @@ class TrajectoryDisplay:
     4
     """
 
-    def __init__(self, times, y_true, y_pred, *, y_std=None, n_frames=8):
+    def __init__(
+        self,
+        times,
+        y_true,
+        y_pred,
+        *,
+        y_std=None,
+        n_frames=8,
+        labels=("observed", "forecast"),
+        title=None,
+    ):
         self.times = np.asarray(times, dtype=float)
         self.y_true = np.asarray(y_true, dtype=float)
         self.y_pred = np.asarray(y_pred, dtype=float)
         self.y_std = None if y_std is None else np.asarray(y_std, dtype=float)
         self.n_frames = n_frames
+        self.labels = labels
+        self.title = title
 
     @classmethod
     def from_estimator(
@@ -356,49 +690,82 @@ class TrajectoryDisplay:
             context_times=grid[:k],
             return_std=True,
         )
+        title = (
+            f"instance {instance}: forecast from its first {k} frames "
+            f"(t ≤ {grid[k - 1]:.2f})"
+        )
         return cls(
-            grid[k:], X[instance, k:], pred[0], y_std=std[0], n_frames=n_frames
+            grid[k:],
+            X[instance, k:],
+            pred[0],
+            y_std=std[0],
+            n_frames=n_frames,
+            title=title,
         ).plot(ax=ax)
 
     def plot(self, ax=None):
         """Draw the panels; returns ``self``."""
-        plt = _pyplot()
         if self.y_true.ndim >= 3:  # images: (T, H, W) or (T, C, H, W)
-            picks = np.unique(
-                np.linspace(0, len(self.times) - 1, self.n_frames).round().astype(int)
-            )
-            if ax is None:
-                fig, ax = plt.subplots(
-                    2, len(picks), figsize=(1.3 * len(picks), 3), squeeze=False
-                )
-            else:
-                fig = np.asarray(ax).flat[0].figure
-            for col, t in enumerate(picks):
-                for row, frames in enumerate((self.y_true, self.y_pred)):
-                    frame = frames[t] if frames[t].ndim == 2 else frames[t][0]
-                    ax[row, col].imshow(frame, cmap="gray", vmin=0, vmax=1)
-                    ax[row, col].set_xticks([])
-                    ax[row, col].set_yticks([])
-                ax[0, col].set_title(f"t={self.times[t]:.2f}", fontsize=7)
-            ax[0, 0].set_ylabel("true")
-            ax[1, 0].set_ylabel("predicted")
+            fig, ax = self._plot_frames(ax)
         else:  # vectors: (T, d)
-            fig, ax = _axes(ax, figsize=(6, 3.5))
-            for d in range(self.y_true.shape[1]):
-                (line,) = ax.plot(self.times, self.y_pred[:, d], label=f"pred {d}")
-                ax.plot(self.times, self.y_true[:, d], "o", ms=3, c=line.get_color())
-                if self.y_std is not None:
-                    ax.fill_between(
-                        self.times,
-                        self.y_pred[:, d] - 2 * self.y_std[:, d],
-                        self.y_pred[:, d] + 2 * self.y_std[:, d],
-                        color=line.get_color(),
-                        alpha=0.2,
-                    )
-            ax.set(xlabel="time", ylabel="value", title="true (dots) vs predicted")
-            ax.legend(fontsize=7)
+            fig, ax = self._plot_vectors(ax)
         self.figure_, self.ax_ = fig, ax
         return self
+
+    def _plot_frames(self, ax):
+        picks = np.unique(
+            np.linspace(0, len(self.times) - 1, self.n_frames).round().astype(int)
+        )
+        if ax is None:
+            fig, ax = _pyplot().subplots(
+                2,
+                len(picks),
+                figsize=(1.05 * len(picks) + 0.5, 2.9),
+                squeeze=False,
+                layout="constrained",
+            )
+        else:
+            fig = np.asarray(ax).flat[0].figure
+        vmin, vmax = _grey_range(self.y_true)
+        for col, t in enumerate(picks):
+            for row, frames in enumerate((self.y_true, self.y_pred)):
+                frame = frames[t] if frames[t].ndim == 2 else frames[t][0]
+                ax[row, col].imshow(frame, cmap="gray", vmin=vmin, vmax=vmax)
+                ax[row, col].set_xticks([])
+                ax[row, col].set_yticks([])
+            ax[0, col].set_title(f"t={self.times[t]:.2f}", fontsize=8)
+        ax[0, 0].set_ylabel(self.labels[0])
+        ax[1, 0].set_ylabel(self.labels[1])
+        title = self.title or f"{self.labels[0]} (top) and {self.labels[1]} (bottom)"
+        fig.suptitle(title, fontsize=10)
+        return fig, ax
+
+    def _plot_vectors(self, ax):
+        fig, ax = _axes(ax, figsize=(6, 3.5))
+        for d in range(self.y_true.shape[1]):
+            (line,) = ax.plot(self.times, self.y_pred[:, d], label=f"channel {d}")
+            ax.plot(self.times, self.y_true[:, d], "o", ms=3, c=line.get_color())
+            if self.y_std is not None:
+                ax.fill_between(
+                    self.times,
+                    self.y_pred[:, d] - 2 * self.y_std[:, d],
+                    self.y_pred[:, d] + 2 * self.y_std[:, d],
+                    color=line.get_color(),
+                    alpha=0.2,
+                )
+        band = " ± 2 std" if self.y_std is not None else ""
+        title = self.title or f"{self.labels[0]} (dots), {self.labels[1]} (lines{band})"
+        ax.set(xlabel="time", ylabel="value", title=title)
+        ax.legend(fontsize=7)
+        return fig, ax
+
+
+def _grey_range(frames):
+    """Grey scale limits: [0, 1] for data inside it, else the data range."""
+    finite = frames[np.isfinite(frames)]
+    if finite.size == 0 or (finite.min() >= 0 and finite.max() <= 1):
+        return 0.0, 1.0
+    return float(finite.min()), float(finite.max())
 
 
 class HorizonErrorDisplay:
@@ -493,12 +860,19 @@ class LatentEmbeddingDisplay:
 
         fig, ax = _axes(ax, figsize=(4.5, 4))
         n_comp = min(2, *self.embedding.shape)
-        proj = PCA(n_components=n_comp).fit_transform(self.embedding)
+        pca = PCA(n_components=n_comp)
+        proj = pca.fit_transform(self.embedding)
         if n_comp == 1:
             proj = np.column_stack([proj[:, 0], np.zeros(len(proj))])
+        share = [f" ({r:.0%} of variance)" for r in pca.explained_variance_ratio_]
+        share += [""] * (2 - n_comp)
         points = ax.scatter(proj[:, 0], proj[:, 1], c=self.color, s=14, cmap="plasma")
         if self.color is not None:
             fig.colorbar(points, ax=ax, label=self.color_label or "")
-        ax.set(xlabel="PC 1 of ψ", ylabel="PC 2 of ψ", title="instance encodings")
+        ax.set(
+            xlabel="PC 1 of ψ" + share[0],
+            ylabel="PC 2 of ψ" + share[1],
+            title="instance encodings",
+        )
         self.projection_, self.figure_, self.ax_ = proj, fig, ax
         return self
