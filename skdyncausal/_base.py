@@ -11,9 +11,10 @@ import warnings
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from skorch.callbacks import EarlyStopping, GradientNormClipping
+from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
 from skorch.helper import predefined_split
 
+from ._progress import EpochBar, log
 from ._skorch import _TrainingNet
 from ._validation import ParamCheck
 
@@ -158,6 +159,12 @@ class TorchEstimatorMixin:
     ):
         """Build the skorch net; no internal split unless early stopping is on."""
         callbacks = []
+        # 1: one bar over the epochs; 2: skorch's epoch table and its bar over
+        # the batches of each epoch (two bars at once would need cursor codes)
+        if self.verbose == 1:
+            callbacks.append(("progress", EpochBar()))
+        if self.verbose >= 2:
+            callbacks.append(("batches", ProgressBar()))
         if self.gradient_clip is not None:
             clip = GradientNormClipping(gradient_clip_value=float(self.gradient_clip))
             callbacks.append(("clip", clip))
@@ -185,7 +192,10 @@ class TorchEstimatorMixin:
             iterator_train__shuffle=True,
             iterator_train__generator=generator,
             device=self.device_,
-            verbose=int(self.verbose),
+            # skorch's per-epoch table only at verbose >= 2, on stderr (its
+            # PrintLog prints through any sink but ``print`` whatever verbose)
+            verbose=int(self.verbose >= 2),
+            callbacks__print_log__sink=log if self.verbose >= 2 else print,
             **{f"module__{k}": v for k, v in module_params.items()},
         )
 
@@ -232,10 +242,13 @@ class TorchEstimatorMixin:
 
     def _print(self, *args):
         if self.verbose:
-            print(*args, flush=True)
+            log(*args)
 
     def _train(self, net, dataset, epochs=None):
         """Run skorch training and report an interruption to the user."""
+        bar = dict(net.callbacks_).get("progress")
+        if bar is not None:
+            bar.total = net.max_epochs if epochs is None else epochs
         if epochs is None:
             net.partial_fit(dataset, y=None)
         else:

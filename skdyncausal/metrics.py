@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from ._validation import as_real_array, check_square
+from ._validation import as_real_array, check_int, check_square
 
 __all__ = [
     "edge_average_precision",
@@ -35,7 +35,9 @@ __all__ = [
     "edge_recall",
     "edge_roc_auc",
     "edge_scores_to_frame",
+    "forecast_scorer",
     "forecast_skill",
+    "held_out_edge_scorer",
     "normalized_mse",
     "structural_hamming_distance",
 ]
@@ -816,3 +818,94 @@ def edge_scores_to_frame(y_score, variable_names=None, prior=None):
         "probability", ascending=False, kind="stable", na_position="last"
     )
     return frame.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# Scorers for model selection
+# ---------------------------------------------------------------------------
+
+_PAIR_METRICS = {"roc_auc": roc_auc_score, "average_precision": average_precision_score}
+
+
+def held_out_edge_scorer(metric="average_precision"):
+    """A ``scoring`` callable for :class:`~skdyncausal.CausalStructureEstimator`.
+
+    scikit-learn's string scorers (``"roc_auc"``, ``"accuracy"``, ...)
+    compare predictions with ``y`` per sample; the causal estimator has no
+    ``y`` and returns one ``(p, p)`` matrix, so they give NaN. This scorer
+    evaluates what :meth:`~skdyncausal.CausalStructureEstimator.score` does
+    (the labelled pairs held out inside ``fit``, with features from the test
+    rows) with another metric.
+
+    Parameters
+    ----------
+    metric : {"average_precision", "roc_auc"} or callable, default="average_precision"
+        A name, or any ``metric(labels, probabilities) -> float``.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y=None, interventions=None) -> float``, for
+        ``GridSearchCV(..., scoring=scorer)`` and ``cross_val_score``.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skdyncausal.metrics import held_out_edge_scorer
+    >>> scorer = held_out_edge_scorer("average_precision")
+    >>> callable(scorer)
+    True
+    """
+    if callable(metric):
+        fn = metric
+    elif metric in _PAIR_METRICS:
+        fn = _PAIR_METRICS[metric]
+    else:
+        raise ValueError(
+            f"metric must be one of {sorted(_PAIR_METRICS)} or a callable "
+            f"metric(labels, probabilities); got {metric!r}."
+        )
+
+    def scorer(estimator, X, y=None, interventions=None):
+        labels, proba = estimator.held_out_proba(X, interventions=interventions)
+        return float(fn(labels, proba))
+
+    return scorer
+
+
+def forecast_scorer(n_frames=None):
+    """A ``scoring`` callable for :class:`~skdyncausal.LatentDynamicsRegressor`.
+
+    1 − mean normalised MSE of the first ``n_frames`` frames after the
+    context (all of them when None), so a search can select on short- or
+    long-range forecasts. ``scoring=None`` uses the estimator's own
+    ``score``, the same with all frames.
+
+    Parameters
+    ----------
+    n_frames : int, default=None
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y=None, times=None) -> float``.
+
+    Examples
+    --------
+    >>> from skdyncausal.metrics import forecast_scorer
+    >>> callable(forecast_scorer(n_frames=10))
+    True
+    """
+    if n_frames is not None:
+        n_frames = check_int(n_frames, "n_frames", 1)
+
+    def scorer(estimator, X, y=None, times=None):
+        X = np.asarray(X)
+        stop = None if n_frames is None else estimator.n_context + n_frames
+        if times is not None and np.ndim(times) == 2:
+            times = np.asarray(times)[:, :stop]
+        elif times is not None:
+            times = np.asarray(times)[:stop]
+        return estimator.score(X[:, :stop], times=times)
+
+    return scorer

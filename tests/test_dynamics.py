@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import re
 
 import numpy as np
 import pytest
@@ -236,12 +237,27 @@ def test_training_options_run():
     assert np.isfinite(est.predict(X[:2, :4])).all()
 
 
-def test_verbose_prints_progress():
+@pytest.mark.parametrize("dynamics", ["direct", "gru"])
+def test_verbose_levels_show_progress_on_stderr(dynamics):
     X, _ = sines(n=8)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        LatentDynamicsRegressor(**{**TINY, "max_epochs": 1}, verbose=1).fit(X)
-    assert "train_loss" in out.getvalue() and "dur" in out.getvalue()
+    texts = {}
+    for verbose in (0, 1, 2):
+        out, err = io.StringIO(), io.StringIO()
+        est = LatentDynamicsRegressor(
+            **{**TINY, "max_epochs": 3}, dynamics=dynamics, verbose=verbose
+        )
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            est.fit(X)
+        assert out.getvalue() == ""  # stdout stays for the user's results
+        texts[verbose] = err.getvalue()
+    assert texts[0] == ""
+    # 1: one bar over the epochs, with the count of all epochs and the loss
+    assert "3/3" in texts[1] and "train_loss=" in texts[1]
+    assert "dur" not in texts[1]
+    # 2: skorch's epoch table and a bar over the batches of each epoch
+    assert "dur" in texts[2] and "train_loss" in texts[2] and "it/s" in texts[2]
+    # no colour codes in a redirected stream
+    assert not re.search("\x1b\\[[0-9;]*m", texts[2])
 
 
 # ------------------------------------------------------------ input checking

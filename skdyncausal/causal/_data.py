@@ -144,6 +144,10 @@ def validate_X(est, X, reset):
     )
 
 
+# Below this many rows the pair statistics are mostly noise.
+_FEW_SAMPLES = 20
+
+
 def check_fit_inputs(est, X, prior, interventions):
     """X, interventions and prior of ``fit`` (arguments before parameters).
 
@@ -154,6 +158,15 @@ def check_fit_inputs(est, X, prior, interventions):
     X_input = X  # a callable prior sees the DataFrame, not the array
     X = validate_X(est, X, reset=True)
     n, p = X.shape
+    if n < _FEW_SAMPLES:
+        warnings.warn(
+            f"X has only {n} samples: the pair statistics (correlations, partial "
+            "correlations, density images) are estimated from the rows and are "
+            f"unreliable below about {_FEW_SAMPLES}; the edge probabilities will "
+            "be close to the labels' base rate.",
+            UserWarning,
+            stacklevel=3,
+        )
     names = getattr(est, "feature_names_in_", None)
     est.variable_names_ = (
         [str(v) for v in names] if names is not None else [f"x{k}" for k in range(p)]
@@ -173,7 +186,7 @@ def scored_pairs(train, valid):
         "the held-out labelled pairs do not contain both labels; score "
         "uses all labelled pairs (including training pairs).",
         UserWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
     return np.vstack([train, valid])
 
@@ -289,6 +302,14 @@ def check_interventions(interventions, n, p, names):
             f"else the knocked-out column); got values from {values.min()} to "
             f"{values.max()}."
         )
+    targets = np.unique(values[values >= 0])
+    if targets.size == 1 and (values >= 0).all():
+        raise ValueError(
+            f"interventions: every row is a knock-out of {names[targets[0]]!r}, so "
+            "there are no reference rows to measure its effects against; include "
+            "observational rows (-1) or rows of other knock-outs, or pass "
+            "interventions=None to treat all rows as observational."
+        )
     return values
 
 
@@ -315,6 +336,15 @@ def check_prior(prior, X_input, p, names):
         raise ValueError(
             f"prior must have shape (p, p) = ({p}, {p}) to match the {p} columns "
             f"of X; got shape {A.shape}. {_CV_HINT}"
+        )
+    loops = np.flatnonzero(np.diag(A) == 1)
+    if loops.size:
+        warnings.warn(
+            f"prior has 1 on its diagonal for {[names[k] for k in loops[:10]]}"
+            f"{' ...' if loops.size > 10 else ''}; a variable's effect on itself "
+            "is not modelled, so the diagonal is ignored.",
+            UserWarning,
+            stacklevel=4,
         )
     np.fill_diagonal(A, np.nan)
     known = A[~np.isnan(A)]

@@ -6,6 +6,7 @@ The parts live next to it: validation, the pair split and the batches in
 """
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.metrics import roc_auc_score
@@ -515,12 +516,72 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
             not hold both labels (too few labelled pairs), all labelled pairs
             are scored instead, with a warning.
         """
+        labels, proba = self.held_out_proba(X, interventions=interventions)
+        return float(roc_auc_score(labels, proba))
+
+    def held_out_proba(self, X, *, interventions=None):
+        """Labels and probabilities of the held-out labelled pairs.
+
+        What :meth:`score` and :func:`held_out_scorer` evaluate: the pairs of
+        ``validation_pairs_`` (all labelled pairs, with a warning, when those
+        do not hold both labels), with features from the rows X.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_pairs,)
+        proba : ndarray of shape (n_pairs,)
+        """
         check_is_fitted(self, "net_")
         pairs = scored_pairs(self.train_pairs_, self.validation_pairs_)
         with self._threads():
             data = self._data_for(X, interventions)
             proba = self._probabilities(self.featurizer_.transform(data, pairs))
-        return float(roc_auc_score(pairs[:, 2], proba))
+        return pairs[:, 2], proba
+
+    def to_frame(self, kind="edges", *, threshold=None, X=None, interventions=None):
+        """The edge probabilities as a DataFrame labelled with the variable names.
+
+        Parameters
+        ----------
+        kind : {"edges", "matrix"}, default="edges"
+            ``"edges"``: one row per ordered pair, most probable first, with
+            columns ``cause``, ``effect``, ``probability``, ``in_prior`` and
+            ``prior_label`` (the label of the pair in ``prior_``, NaN when
+            unknown). ``"matrix"``: the ``(p, p)`` matrix, rows = causes,
+            columns = effects.
+        threshold : float, default=None
+            With ``kind="edges"``, keep the pairs with probability >=
+            ``threshold`` only.
+        X, interventions : default=None
+            As in :meth:`predict_proba`.
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+
+        Examples
+        --------
+        >>> from skdyncausal.causal import CausalStructureEstimator
+        >>> from skdyncausal.datasets import make_prior, make_sem
+        >>> data = make_sem(200, 5, random_state=0)
+        >>> A = make_prior(data.adjacency, fraction=0.5, random_state=0)
+        >>> est = CausalStructureEstimator(max_epochs=2, random_state=0)
+        >>> edges = est.fit(data.X, prior=A).to_frame()
+        >>> list(edges.columns), len(edges)
+        (['cause', 'effect', 'probability', 'in_prior', 'prior_label'], 20)
+        """
+        from ..metrics import edge_scores_to_frame
+
+        if kind not in ("edges", "matrix"):
+            raise ValueError(f"kind must be 'edges' or 'matrix'; got {kind!r}.")
+        P = self.predict_proba(X, interventions=interventions)
+        names = self.variable_names_
+        if kind == "matrix":
+            return pd.DataFrame(P, index=names, columns=names)
+        edges = edge_scores_to_frame(P, names, prior=self.prior_)
+        if threshold is not None:
+            edges = edges[edges["probability"] >= threshold].reset_index(drop=True)
+        return edges
 
     def to_networkx(self, threshold=0.5, X=None):
         """Directed graph of the pairs with ``P[i, j] >= threshold``.

@@ -31,8 +31,6 @@ learns the scaling of the features (and the baseline logit) on the training
 pairs and gives scaled features for any block of pairs.
 """
 
-import time
-
 import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
@@ -40,6 +38,7 @@ from scipy.stats import rankdata
 from sklearn.covariance import ledoit_wolf
 from sklearn.linear_model import LogisticRegression
 
+from .._progress import progress
 from ._statistics import DEFAULT_STATISTICS, PairBlock
 
 __all__ = [
@@ -545,7 +544,8 @@ class PairFeaturizer:
     n_jobs : int, default=None
         joblib workers over blocks (None: in-process).
     verbose : int, default=0
-        Print feature-block progress when >= 1.
+        Show a progress bar over the feature blocks (standard error) when
+        >= 1.
     """
 
     def __init__(
@@ -642,14 +642,13 @@ class PairFeaturizer:
 
     # ------------------------------------------------------------ raw blocks
     def _iter_raw(self, data, blocks):
-        start = time.perf_counter()
-        for k, item in enumerate(iter_pair_features(data, blocks, self.n_jobs)):
-            if self.verbose:
-                elapsed = time.perf_counter() - start
-                print(
-                    f"feature block {k + 1}/{len(blocks)}  {elapsed:.1f}s", flush=True
-                )
-            yield item
+        return progress(
+            iter_pair_features(data, blocks, self.n_jobs),
+            total=len(blocks),
+            desc="pair features",
+            unit="block",
+            verbose=self.verbose,
+        )
 
     def _raw(self, data, pairs):
         """Raw features of the pairs (n, 2+), in the order of ``pairs``."""
@@ -675,6 +674,7 @@ class PairFeaturizer:
         of those pairs (what :meth:`transform` would give).
         """
         raw = self._raw(data, pairs)
+        self._check_finite(raw, data)
         self.node_mean_, self.node_scale_ = _mean_scale(data.node_features)
         scalars = raw["scalars"]
         self.scalar_mean_, self.scalar_scale_ = _mean_scale(
@@ -689,6 +689,27 @@ class PairFeaturizer:
             )
             scaled = self._scale(raw)
         return scaled
+
+    def _check_finite(self, raw, data):
+        """Refuse data whose features are not finite, naming the features."""
+        bad = [
+            name
+            for key, names in (
+                ("scalars", self.scalar_names),
+                ("graph_scalars", self.graph_names),
+            )
+            for name, ok in zip(names, np.isfinite(raw[key]).all(axis=0))
+            if not ok
+        ]
+        if not np.isfinite(data.node_features).all():
+            bad.append("node features")
+        if bad:
+            raise ValueError(
+                f"the pair features {bad} are not finite for these data, e.g. a "
+                "variable that is constant in the reference rows; drop constant "
+                "columns of X and check that every knock-out has reference rows "
+                "(observational rows or other knock-outs)."
+            )
 
     def reverse(self, scalars):
         """Scalars of the reversed pairs ``(j, i)`` from those of ``(i, j)``."""

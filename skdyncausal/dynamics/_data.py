@@ -5,6 +5,7 @@ normalisation; the multiple-shooting training windows.
 """
 
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -58,6 +59,21 @@ def check_trajectories(X, *, name="X", min_times=1):
             f"{name} contains infinite values; only NaN (missing) is allowed."
         )
     return X
+
+
+def warn_partial_frames(X, name="X", stacklevel=4):
+    """Warn when frames are partly missing: say what the model does with them."""
+    flat = np.isnan(X.reshape(X.shape[0], X.shape[1], -1))
+    partial = flat.any(-1) & ~flat.all(-1)
+    if partial.any():
+        warnings.warn(
+            f"{name} has {int(partial.sum())} partly missing frame(s) (some values "
+            "NaN, not all): their missing values are left out of the loss and "
+            "enter the encoder as the per-channel mean. A frame that is all NaN "
+            "is unobserved and left out entirely.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
 
 
 def frame_observed(X):
@@ -262,6 +278,7 @@ def check_fit_trajectories(X, times, n_context, latent_layout):
     if times is None:
         times = np.arange(n_times, dtype=np.float64)
     t = check_times(times, n, n_times)
+    warn_partial_frames(X)
     observed = frame_observed(X)[:, :n_context]
     if not observed.any(1).all():
         bad = np.flatnonzero(~observed.any(1))
@@ -293,6 +310,16 @@ def check_context(X, context_times, *, fit_times, n_context, obs_shape, name="X"
     """
     X = check_trajectories(X, name=name)
     check_obs_shape(X, obs_shape, name)
+    if X.shape[1] < n_context:
+        warnings.warn(
+            f"{name} holds {X.shape[1]} context frame(s) but the model was trained "
+            f"on n_context={n_context}: ψ is inferred from fewer frames than in "
+            "training and forecasts are less certain. Pass the first n_context "
+            "frames of each instance.",
+            UserWarning,
+            stacklevel=4,
+        )
+    warn_partial_frames(X[:, :n_context], name, stacklevel=5)
     if context_times is None:
         if fit_times is None:
             raise ValueError(

@@ -8,6 +8,7 @@ Times are in model units (frame steps) relative to the first context time.
 """
 
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -18,6 +19,7 @@ _QUERY_CHUNK = 512  # query times decoded per pass: bounded memory for long quer
 _INSTANCE_CHUNK = 64  # instances (times posterior samples) per pass
 _ENCODE_CHUNK = 256  # instances per encoder pass in transform
 SPAN_TOL = 1e-6
+_FAR = 3.0  # warn for queries this many trained spans past the first context time
 
 
 def _float64(tensor):
@@ -73,6 +75,20 @@ class Forecaster:
                 "the time map does not extrapolate. Set extrapolation='roll' to "
                 "roll forward by re-encoding predicted frames, or fit with longer "
                 "trajectories."
+            )
+        far = rel.max() * self.time_scale / self.trained_span
+        if far > _FAR:
+            warnings.warn(
+                f"query times reach {far:.1f} times the longest trained window "
+                f"({self.trained_span:.4g}); forecasts that far ahead "
+                + (
+                    "are rolled forward by re-encoding predicted frames, and "
+                    "their errors compound."
+                    if math.isfinite(self.max_span)
+                    else "step the latent dynamics far past anything trained."
+                ),
+                UserWarning,
+                stacklevel=3,
             )
         return rel
 
