@@ -2,6 +2,7 @@
 
 import os
 import sys
+from pathlib import Path
 
 sys.path.insert(0, os.path.abspath(".."))
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -28,12 +29,15 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 exclude_patterns = ["_build", "sg_execution_times.rst"]
 html_theme = "alabaster"
-# The examples train models; they are run by the test suite, not by the docs build.
+# The examples run when the docs are built, small unless SKDYNCAUSAL_DOCS_FULL=1
+# (docs/_gallery.py), so every gallery page shows its figures and output.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
-    "plot_gallery": "False",
+    "plot_gallery": "True",
+    "reset_argv": "_gallery.reset_argv",
     "download_all_examples": False,
     "write_computation_times": False,
 }

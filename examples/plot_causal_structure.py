@@ -6,21 +6,21 @@ Simulates a linear structural equation model with knock-out experiments,
 reveals 30 % of the true edges and non-edges as a prior, fits
 :class:`~skdyncausal.causal.CausalStructureEstimator`, prints AUPRC, AUROC and
 orientation accuracy on the pairs the prior leaves unknown (next to the
-\|partial correlation\| baseline), and saves a figure with the probability
-matrix, the truth and the top predicted graph.
+\|partial correlation\| baseline), and saves two figures: the probability
+matrix with the truth and the prior marked, and the most probable edges as a
+graph.
 
 Usage::
 
     python examples/plot_causal_structure.py [output_folder]
 
-The figure goes to ``output_folder/causal_structure.png`` (default folder
-``examples_output/``).
+The figures go to ``output_folder/causal_structure.png`` and
+``causal_graph.png`` (default folder ``examples_output/``).
 """
 
 import sys
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -31,6 +31,7 @@ from skdyncausal.metrics import (
     edge_orientation_accuracy,
     edge_roc_auc,
 )
+from skdyncausal.plotting import EdgeProbabilityDisplay, GraphDisplay
 
 
 def report(name, truth, scores, mask):
@@ -42,8 +43,6 @@ def report(name, truth, scores, mask):
 
 
 def main(output="examples_output"):
-    import matplotlib.pyplot as plt
-
     data = make_sem(500, 20, noise="laplace", n_interventions=7, random_state=0)
     prior = make_prior(data.adjacency, fraction=0.3, random_state=0)
     est = CausalStructureEstimator(random_state=0)
@@ -58,38 +57,15 @@ def main(output="examples_output"):
     report("|partial correlation|", truth, partial_correlation_scores(data.X), mask)
     print(f"held-out labelled pairs, AUROC: {est.score(X):.3f}")
 
-    n_edges = int(truth.sum())
-    threshold = np.sort(P.ravel())[-n_edges]
-    top = est.to_networkx(threshold=threshold)
-    true_edges = {
-        (data.variable_names[i], data.variable_names[j])
-        for i, j in zip(*truth.nonzero())
-    }
-
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
-    for ax, matrix, title in (
-        (axes[0], P, "P(i → j), learned"),
-        (axes[1], truth, "true adjacency"),
-    ):
-        image = ax.imshow(matrix, cmap="viridis", vmin=0, vmax=1)
-        ax.set(title=title, xlabel="effect j", ylabel="cause i")
-    fig.colorbar(image, ax=axes[:2], shrink=0.8)
-    colours = ["tab:green" if e in true_edges else "tab:red" for e in top.edges]
-    nx.draw_networkx(
-        top,
-        pos=nx.circular_layout(top),
-        ax=axes[2],
-        node_size=300,
-        font_size=7,
-        edge_color=colours,
-        arrowsize=12,
-    )
-    axes[2].set_title(f"top {n_edges} predicted edges (green = true)")
-    axes[2].axis("off")
+    # The probabilities next to the truth: known pairs of the prior are marked.
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out / "causal_structure.png", dpi=120, bbox_inches="tight")
-    print(f"saved {out / 'causal_structure.png'}")
+    matrix = EdgeProbabilityDisplay.from_estimator(est, truth=truth)
+    matrix.figure_.savefig(out / "causal_structure.png", dpi=110)
+    # The most probable edges as a graph, with the prior's known edges apart.
+    graph = GraphDisplay.from_estimator(est, top_k=int(truth.sum()))
+    graph.figure_.savefig(out / "causal_graph.png", dpi=110)
+    print(f"saved {out / 'causal_structure.png'} and {out / 'causal_graph.png'}")
 
 
 if __name__ == "__main__":
