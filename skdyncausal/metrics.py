@@ -141,6 +141,14 @@ def _require_both_classes(labels, metric):
 # ---------------------------------------------------------------------------
 
 
+def _ranking_metric(metric, name, y_true, y_score, mask):
+    """``metric(labels, scores)`` over the evaluated pairs, both classes needed."""
+    y_true, y_score, selected = _labels_and_scores(y_true, y_score, mask)
+    labels = y_true[selected]
+    _require_both_classes(labels, name)
+    return float(metric(labels.astype(int), y_score[selected]))
+
+
 def edge_roc_auc(y_true, y_score, *, mask=None):
     """Area under the ROC curve of edge scores against a true graph.
 
@@ -185,10 +193,7 @@ def edge_roc_auc(y_true, y_score, *, mask=None):
     >>> round(float(edge_roc_auc(y_true, y_score)), 3)
     0.875
     """
-    y_true, y_score, selected = _labels_and_scores(y_true, y_score, mask)
-    labels = y_true[selected]
-    _require_both_classes(labels, "AUROC")
-    return float(roc_auc_score(labels.astype(int), y_score[selected]))
+    return _ranking_metric(roc_auc_score, "AUROC", y_true, y_score, mask)
 
 
 def edge_average_precision(y_true, y_score, *, mask=None):
@@ -237,10 +242,9 @@ def edge_average_precision(y_true, y_score, *, mask=None):
     >>> round(float(edge_average_precision(y_true, y_score)), 3)
     0.833
     """
-    y_true, y_score, selected = _labels_and_scores(y_true, y_score, mask)
-    labels = y_true[selected]
-    _require_both_classes(labels, "Average precision")
-    return float(average_precision_score(labels.astype(int), y_score[selected]))
+    return _ranking_metric(
+        average_precision_score, "Average precision", y_true, y_score, mask
+    )
 
 
 def edge_orientation_accuracy(y_true, y_score, *, mask=None):

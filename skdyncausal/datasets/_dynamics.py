@@ -41,6 +41,11 @@ def _check_sampling(n_instances, n_times, dt, irregular, noise):
     )
 
 
+def _streams(random_state):
+    """Random streams of a simulator: parameters, initial states, times, noise."""
+    return _sub_rngs(random_state, 4)
+
+
 def _make_times(n_instances, n_times, dt, irregular, rng):
     """Regular grid ``k * dt`` or a per-instance jittered grid."""
     grid = np.arange(n_times, dtype=float) * dt
@@ -282,8 +287,8 @@ def make_pendulum(
     gravity_b = check_range(gravity, "gravity", low=0.0, strict=True)
     damping_b = check_range(damping, "damping", low=0.0, strict=False)
 
-    param_rng, init_rng, time_rng, noise_rng = _sub_rngs(random_state, 4)
     n = n_instances
+    param_rng, init_rng, time_rng, noise_rng = _streams(random_state)
     length_v = _draw(length_b, n, param_rng)
     gravity_v = _draw(gravity_b, n, param_rng)
     damping_v = _draw(damping_b, n, param_rng)
@@ -429,8 +434,8 @@ def make_lotka_volterra(
         ]
     }
 
-    param_rng, init_rng, time_rng, noise_rng = _sub_rngs(random_state, 4)
     n = n_instances
+    param_rng, init_rng, time_rng, noise_rng = _streams(random_state)
     values = {name: _draw(b, n, param_rng) for name, b in bounds.items()}
     x0 = init_rng.uniform(0.5, 2.5, size=n)
     y0 = init_rng.uniform(0.5, 2.5, size=n)
@@ -603,8 +608,8 @@ def make_reaction_diffusion(
     beta_b = check_range(beta, "beta", low=0.0, strict=False)
     domain_size = check_float(domain_size, "domain_size", low=0.0, strict=True)
 
-    param_rng, init_rng, time_rng, noise_rng = _sub_rngs(random_state, 4)
     n = n_instances
+    param_rng, init_rng, time_rng, noise_rng = _streams(random_state)
     diffusion_v = _draw(diffusion_b, n, param_rng)
     beta_v = _draw(beta_b, n, param_rng)
     h = domain_size / grid_size
