@@ -264,25 +264,7 @@ def check_interventions(interventions, n, p, names):
             "not as the constructor parameter."
         )
     if values.dtype.kind in "OUS":
-        index = {name: k for k, name in enumerate(names)}
-        out = np.empty(n, dtype=np.int64)
-        unknown = []
-        for r, v in enumerate(values):
-            if v is None or (isinstance(v, float) and np.isnan(v)):
-                out[r] = -1
-            elif isinstance(v, numbers.Integral):
-                out[r] = int(v)
-            elif str(v) in index:
-                out[r] = index[str(v)]
-            else:
-                unknown.append(v)
-        if unknown:
-            raise ValueError(
-                "interventions contains names that are not variables of X: "
-                f"{sorted(set(map(str, unknown)))[:5]}; use column names, "
-                "column indices, or -1 / None for observational rows."
-            )
-        values = out
+        values = _interventions_from_names(values, names)
     elif values.dtype.kind == "f":
         if not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
             raise ValueError(
@@ -311,6 +293,29 @@ def check_interventions(interventions, n, p, names):
             "interventions=None to treat all rows as observational."
         )
     return values
+
+
+def _interventions_from_names(values, names):
+    """Names, indices and None / NaN (observational) -> int64 (n,)."""
+    index = {name: k for k, name in enumerate(names)}
+    out = np.empty(len(values), dtype=np.int64)
+    unknown = []
+    for r, v in enumerate(values):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            out[r] = -1
+        elif isinstance(v, numbers.Integral):
+            out[r] = int(v)
+        elif str(v) in index:
+            out[r] = index[str(v)]
+        else:
+            unknown.append(v)
+    if unknown:
+        raise ValueError(
+            "interventions contains names that are not variables of X: "
+            f"{sorted(set(map(str, unknown)))[:5]}; use column names, "
+            "column indices, or -1 / None for observational rows."
+        )
+    return out
 
 
 def check_prior(prior, X_input, p, names):

@@ -6,7 +6,6 @@ The parts live next to it: validation, the pair split and the batches in
 """
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.metrics import roc_auc_score
@@ -37,11 +36,12 @@ from ._module import (
     WeightedBCEWithLogitsLoss,
     pair_probabilities,
 )
+from ._outputs import EdgeOutputMixin
 
 __all__ = ["CausalStructureEstimator"]
 
 
-class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
+class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimator):
     """Score every ordered pair of variables for a causal effect ``i -> j``.
 
     Causal structure learning as supervised learning over ordered pairs
@@ -485,18 +485,6 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
             return self._cache["proba"].copy()
         return self._proba_matrix(X, interventions)
 
-    def predict(self, X=None, threshold=0.5, *, interventions=None):
-        """0/1 adjacency: ``P[i, j] >= threshold`` (diagonal 0).
-
-        Returns
-        -------
-        A : ndarray of int of shape (p, p)
-        """
-        P = self.predict_proba(X, interventions=interventions)
-        A = (P >= threshold).astype(np.int64)
-        np.fill_diagonal(A, 0)
-        return A
-
     def score(self, X, y=None, *, interventions=None):
         """AUROC on the held-out labelled pairs, with features from the rows X.
 
@@ -537,63 +525,3 @@ class CausalStructureEstimator(TorchEstimatorMixin, BaseEstimator):
             data = self._data_for(X, interventions)
             proba = self._probabilities(self.featurizer_.transform(data, pairs))
         return pairs[:, 2], proba
-
-    def to_frame(self, kind="edges", *, threshold=None, X=None, interventions=None):
-        """The edge probabilities as a DataFrame labelled with the variable names.
-
-        Parameters
-        ----------
-        kind : {"edges", "matrix"}, default="edges"
-            ``"edges"``: one row per ordered pair, most probable first, with
-            columns ``cause``, ``effect``, ``probability``, ``in_prior`` and
-            ``prior_label`` (the label of the pair in ``prior_``, NaN when
-            unknown). ``"matrix"``: the ``(p, p)`` matrix, rows = causes,
-            columns = effects.
-        threshold : float, default=None
-            With ``kind="edges"``, keep the pairs with probability >=
-            ``threshold`` only.
-        X, interventions : default=None
-            As in :meth:`predict_proba`.
-
-        Returns
-        -------
-        frame : pandas.DataFrame
-
-        Examples
-        --------
-        >>> from skdyncausal.causal import CausalStructureEstimator
-        >>> from skdyncausal.datasets import make_prior, make_sem
-        >>> data = make_sem(200, 5, random_state=0)
-        >>> A = make_prior(data.adjacency, fraction=0.5, random_state=0)
-        >>> est = CausalStructureEstimator(max_epochs=2, random_state=0)
-        >>> edges = est.fit(data.X, prior=A).to_frame()
-        >>> list(edges.columns), len(edges)
-        (['cause', 'effect', 'probability', 'in_prior', 'prior_label'], 20)
-        """
-        from ..metrics import edge_scores_to_frame
-
-        if kind not in ("edges", "matrix"):
-            raise ValueError(f"kind must be 'edges' or 'matrix'; got {kind!r}.")
-        P = self.predict_proba(X, interventions=interventions)
-        names = self.variable_names_
-        if kind == "matrix":
-            return pd.DataFrame(P, index=names, columns=names)
-        edges = edge_scores_to_frame(P, names, prior=self.prior_)
-        if threshold is not None:
-            edges = edges[edges["probability"] >= threshold].reset_index(drop=True)
-        return edges
-
-    def to_networkx(self, threshold=0.5, X=None):
-        """Directed graph of the pairs with ``P[i, j] >= threshold``.
-
-        Nodes are the variable names; every edge carries its
-        ``probability``.
-
-        Returns
-        -------
-        graph : networkx.DiGraph
-        """
-        from ._convert import to_networkx
-
-        P = self.predict_proba(X)
-        return to_networkx(P, self.variable_names_, threshold=threshold)

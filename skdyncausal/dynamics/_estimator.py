@@ -200,18 +200,10 @@ class LatentDynamicsRegressor(
 
     Notes
     -----
-    ψ is Gaussian per context token; it is the average of one draw per observed
-    token, whose closed form is N(mean of the means, sum of the variances / n²).
-    The loss per observed element is the Gaussian negative log-likelihood with
-    a learned per-channel noise variance, plus ``kl_weight`` times the KL
-    divergence of ψ to N(0, I) (per element of a window), plus
-    ``consistency_weight`` times the mean squared gap between the window's
-    latent path z(τ) and the per-frame states e(x_τ) of the observed frames,
-    plus the likelihood of each frame decoded from its own state e(x_τ) (this
-    keeps e informative and trains the decoder quickly; measured on 32×32
-    pendulum videos it took test nMSE after 320 steps from 0.59 to 0.48).
-    Frames that are all NaN are unobserved: they are masked out of attention and
-    of every loss term.
+    The loss (Gaussian likelihood with learned noise, the KL term of ψ, the
+    consistency term and the per-frame reconstruction) is described in the
+    user guide. Frames that are all NaN are unobserved: they are masked out of
+    attention and of every loss term.
 
     References
     ----------
@@ -331,23 +323,6 @@ class LatentDynamicsRegressor(
         self.horizon_ = n_after if self.horizon is None else min(self.horizon, n_after)
         self.trained_span_ = max_window_span(t, self.n_context, self.horizon_)
 
-    def _datasets(self, Xs, t, rng):
-        """Split instances for early stopping and build the window datasets."""
-        n = Xs.shape[0]
-        n_valid = 0
-        if self.early_stopping and n >= 2:
-            n_valid = min(n - 1, max(1, round(self.validation_fraction * n)))
-        return window_datasets(
-            Xs,
-            t / self.time_scale_,
-            self.n_context,
-            self.horizon_,
-            n_valid=n_valid,
-            rng=rng,
-            frames_per_window=self.frames_per_window,
-            consistency=self.consistency_weight > 0,
-        )
-
     # ----------------------------------------------------------------- fitting
     def fit(self, X, y=None, *, times=None):
         """Learn the shared dynamics from trajectories.
@@ -383,8 +358,21 @@ class LatentDynamicsRegressor(
     def _fit_windows(self, Xs, t, seed, epochs, *, new):
         """Train on windows of the standardised trajectories: a new net, or
         the fitted one further (no curriculum then)."""
+        n = Xs.shape[0]
+        n_valid = 0
+        if self.early_stopping and n >= 2:
+            n_valid = min(n - 1, max(1, round(self.validation_fraction * n)))
         with torch_rng(seed, self.device_) as generator:
-            train_ds, valid_ds = self._datasets(Xs, t, np.random.default_rng(seed))
+            train_ds, valid_ds = window_datasets(
+                Xs,
+                t / self.time_scale_,
+                self.n_context,
+                self.horizon_,
+                n_valid=n_valid,
+                rng=np.random.default_rng(seed),
+                frames_per_window=self.frames_per_window,
+                consistency=self.consistency_weight > 0,
+            )
             if new:
                 self.net_ = self._make_net(
                     LatentDynamicsModule,
