@@ -28,6 +28,7 @@ from ._validation import as_real_array, check_int, check_square
 
 __all__ = [
     "edge_average_precision",
+    "edge_calibration_curve",
     "edge_f1",
     "edge_orientation_accuracy",
     "edge_precision",
@@ -822,6 +823,56 @@ def edge_scores_to_frame(y_score, variable_names=None, prior=None):
         "probability", ascending=False, kind="stable", na_position="last"
     )
     return frame.reset_index(drop=True)
+
+
+def edge_calibration_curve(y_true, y_score, *, mask=None, n_bins=10, min_score=0.0):
+    """Mean probability and edge rate per quantile bin of the evaluated pairs.
+
+    Parameters
+    ----------
+    y_true : array-like or DataFrame of shape (p, p)
+        True adjacency (0/1 at the evaluated pairs).
+    y_score : array-like or DataFrame of shape (p, p)
+        Edge probabilities.
+    mask : array-like of bool of shape (p, p), default=None
+        Pairs to evaluate (``np.isnan(prior)`` for the pairs outside a prior);
+        the diagonal never.
+    n_bins : int, default=10
+        Bins of equal numbers of pairs (deciles by default).
+    min_score : float, default=0.0
+        Only pairs with ``y_score >= min_score`` are binned (e.g. 0.05, to
+        leave out the mass of near-certain absences).
+
+    Returns
+    -------
+    mean_probability, edge_rate : ndarray of shape (n_nonempty_bins,)
+    count : ndarray of int of shape (n_nonempty_bins,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdyncausal.metrics import edge_calibration_curve
+    >>> y_true = np.array([[0, 1, 0], [0, 0, 1], [0, 0, 0]])
+    >>> y_score = np.array([[0.0, 0.9, 0.2], [0.1, 0.0, 0.8], [0.3, 0.1, 0.0]])
+    >>> mean, rate, count = edge_calibration_curve(y_true, y_score, n_bins=2)
+    >>> mean.round(3).tolist(), rate.round(3).tolist(), count.tolist()
+    ([0.133, 0.667], [0.0, 0.667], [3, 3])
+    """
+    n_bins = check_int(n_bins, "n_bins", 1)
+    y_true, y_score, selected = _labels_and_scores(y_true, y_score, mask)
+    selected = selected & (y_score >= min_score)
+    if not selected.any():
+        raise ValueError(f"no evaluated pair has a score >= min_score={min_score}.")
+    labels, scores = y_true[selected], y_score[selected]
+    cuts = np.quantile(scores, np.linspace(0, 1, n_bins + 1))[1:-1]
+    which = np.searchsorted(cuts, scores, side="right")
+    rows = [
+        (scores[which == k].mean(), labels[which == k].mean(), (which == k).sum())
+        for k in range(n_bins)
+        if (which == k).any()
+    ]
+    mean, rate, count = (np.array(col) for col in zip(*rows))
+    return mean, rate, count.astype(int)
 
 
 # ---------------------------------------------------------------------------

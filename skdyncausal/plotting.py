@@ -21,6 +21,7 @@ from numbers import Integral, Real
 import numpy as np
 
 __all__ = [
+    "EdgeCalibrationDisplay",
     "EdgeCurvesDisplay",
     "EdgeProbabilityDisplay",
     "GraphDisplay",
@@ -876,3 +877,82 @@ class LatentEmbeddingDisplay:
         )
         self.projection_, self.figure_, self.ax_ = proj, fig, ax
         return self
+
+
+class EdgeCalibrationDisplay:
+    """Reliability diagram of edge probabilities, on scikit-learn's display.
+
+    Built on :class:`sklearn.calibration.CalibrationDisplay`: the evaluated
+    pairs (off the diagonal, selected by ``mask``, e.g. the pairs outside the
+    prior) are binned by predicted probability and each bin's edge rate is
+    drawn against its mean probability; the diagonal is perfect calibration.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdyncausal.plotting import EdgeCalibrationDisplay
+    >>> rng = np.random.default_rng(0)
+    >>> proba = rng.uniform(size=(30, 30))
+    >>> truth = (rng.uniform(size=(30, 30)) < proba).astype(int)
+    >>> disp = EdgeCalibrationDisplay.from_predictions(truth, proba, n_bins=5)
+    >>> disp.ax_.get_xlabel()
+    'mean predicted probability of an edge'
+    """
+
+    def __init__(self, display):
+        self.display_ = display
+        self.ax_ = display.ax_
+        self.figure_ = display.figure_
+
+    @classmethod
+    def from_predictions(
+        cls,
+        y_true,
+        y_score,
+        *,
+        mask=None,
+        n_bins=10,
+        strategy="quantile",
+        name=None,
+        ax=None,
+    ):
+        """Draw the reliability diagram of ``y_score`` against ``y_true``.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (p, p)
+            True adjacency (0/1).
+        y_score : array-like of shape (p, p)
+            Edge probabilities.
+        mask : array-like of bool of shape (p, p), default=None
+            Pairs to evaluate, e.g. ``np.isnan(prior)``; the diagonal never.
+        n_bins : int, default=10
+        strategy : {"quantile", "uniform"}, default="quantile"
+            Bins of equal numbers of pairs, or of equal width.
+        name : str, default=None
+            Legend label.
+        ax : matplotlib Axes, default=None
+        """
+        from sklearn.calibration import CalibrationDisplay
+
+        from .metrics import _labels_and_scores
+
+        _pyplot()
+        y_true, y_score, selected = _labels_and_scores(y_true, y_score, mask)
+        _, ax = _axes(ax, figsize=(5, 4.5))
+        display = CalibrationDisplay.from_predictions(
+            y_true[selected].astype(int),
+            y_score[selected],
+            n_bins=n_bins,
+            strategy=strategy,
+            name=name,
+            ax=ax,
+        )
+        n = int(selected.sum())
+        rate = float(y_true[selected].mean())
+        ax.set(
+            xlabel="mean predicted probability of an edge",
+            ylabel="edge rate among the pairs of a bin",
+            title=f"calibration over {n} pairs (edge rate {rate:.3f})",
+        )
+        return cls(display)

@@ -7,6 +7,7 @@ The parts live next to it: validation, the pair split and the batches in
 
 import numpy as np
 import torch
+from scipy.special import logit
 from sklearn.base import BaseEstimator
 from sklearn.metrics import roc_auc_score
 from sklearn.utils import check_random_state
@@ -18,6 +19,8 @@ from .._base import (
     seed_from,
     torch_rng,
 )
+from ._audit import cross_fitted_prior
+from ._calibration import EdgeCalibrator
 from ._data import (
     EpochSampler,
     PairDataset,
@@ -149,6 +152,18 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         pairs to predict have causes without knock-out rows: the network
         must also learn to score those from observational features. No
         effect without interventions.
+    calibration : {"platt"} or None, default=None
+        ``"platt"``: take the class weights of the loss off the logit and fit
+        Platt scaling on labelled pairs the network did not train on (the
+        held-out pairs, or with ``prior_folds`` every labelled pair,
+        cross-fitted), so the probabilities match edge rates among pairs
+        drawn like the labelled ones. Monotone: the ranking is unchanged.
+        None: the network's probabilities, which follow the class weights.
+    prior_folds : int or None, default=None
+        Audit the prior: with k >= 2, k more models are fitted, each without
+        a k-th of the labelled pairs, and ``prior_scores_`` holds for every
+        labelled pair the probability from the model that did not see it
+        (see :meth:`prior_conflicts`). Costs k more fits. None: no audit.
     max_train_pairs : int, default=200_000
         Cap on training pairs (stratified subsample, positives kept first),
         which bounds the memory of the training features; the held-out
@@ -186,6 +201,12 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         ``(i, j, label)`` of the training pairs (inferred reverses included).
     validation_pairs_ : ndarray of shape (n_valid, 3)
         ``(i, j, label)`` of the held-out labelled pairs.
+    calibrator_ : EdgeCalibrator or None
+        The calibration (``weight_shift_``, ``slope_``, ``intercept_``); None
+        without calibration.
+    prior_scores_ : ndarray of shape (p, p) or None
+        With ``prior_folds``: the cross-fitted probability of every labelled
+        pair, NaN elsewhere; None otherwise.
     featurizer_ : PairFeaturizer
         The pair features: their scaling, learned on the training pairs, and
         the baseline logit (``featurizer_.baseline_``).
@@ -221,7 +242,8 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
     Intelligence 5 (2023). Hill, Oates, Blythe & Mukherjee, "Causal learning
     via manifold regularization", JMLR 20 (2019). Hyvärinen & Smith,
     "Pairwise likelihood ratios for estimation of non-Gaussian structural
-    equation models", JMLR 14 (2013).
+    equation models", JMLR 14 (2013). Platt, "Probabilistic outputs for
+    support vector machines" (1999).
 
     Examples
     --------
@@ -265,6 +287,8 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         infer_reverse=True,
         baseline_offset=True,
         knockout_dropout=0.25,
+        calibration=None,
+        prior_folds=None,
         max_train_pairs=200_000,
         block_size=64,
         n_jobs=None,
@@ -299,6 +323,8 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         self.infer_reverse = infer_reverse
         self.baseline_offset = baseline_offset
         self.knockout_dropout = knockout_dropout
+        self.calibration = calibration
+        self.prior_folds = prior_folds
         self.max_train_pairs = max_train_pairs
         self.block_size = block_size
         self.n_jobs = n_jobs
@@ -364,11 +390,48 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
                 max_train_pairs=self.max_train_pairs,
             )
             with self._threads():
-                self._fit_network(X, iv, seed)
+                data = self._fit_network(X, iv, seed)
             self.net_.module_.eval()
             self._X_fit, self._interventions_fit = X, iv
             self._cache = {}
+            self.calibrator_, self.prior_scores_ = None, None
+            raw_scores = None
+            if self.prior_folds is not None:
+                raw_scores = cross_fitted_prior(self, X, iv, seed)
+            if self.calibration is not None:
+                with self._threads():
+                    self.calibrator_ = self._fit_calibrator(data, raw_scores)
+            if raw_scores is not None:
+                self.prior_scores_ = self._calibrated(raw_scores)
         return self
+
+    def _fit_calibrator(self, data, raw_scores):
+        """Calibration on pairs the network did not train on."""
+        if raw_scores is not None:  # every labelled pair, cross-fitted
+            known = ~np.isnan(raw_scores)
+            z, y = (
+                logit(np.clip(raw_scores[known], 1e-12, 1 - 1e-12)),
+                self.prior_[known],
+            )
+        else:  # the held-out labelled pairs
+            va = self.validation_pairs_
+            feats = self.featurizer_.transform(data, va)
+            step = max(self.batch_size, 4096)
+            module = self.net_.module_
+            z = pair_probabilities(module, feats, self.device_, step, logits=True)
+            y = va[:, 2]
+        return EdgeCalibrator().fit(z, y, pos_weight=self.pos_weight_)
+
+    def _calibrated(self, raw):
+        """Raw probabilities (NaN kept) through the calibration, if any."""
+        if self.calibrator_ is None:
+            return raw
+        out = np.full(raw.shape, np.nan)
+        known = ~np.isnan(raw)
+        out[known] = self.calibrator_.transform(
+            logit(np.clip(raw[known], 1e-12, 1 - 1e-12))
+        )
+        return out
 
     def _fit_network(self, X, iv, seed):
         tr, va = self.train_pairs_, self.validation_pairs_
@@ -377,6 +440,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         pos_weight = 1.0
         if self.class_weight == "balanced" and n_pos > 0:
             pos_weight = (len(y_tr) - n_pos) / n_pos
+        self.pos_weight_ = float(pos_weight)
         self.featurizer_ = featurizer = self._featurizer()
         data = featurizer.prepare(X, iv)
         train_feats = featurizer.fit(data, tr, np.where(y_tr == 1, pos_weight, 1.0))
@@ -422,6 +486,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             self.net_.initialize()
             self._set_graph(data)
             self.history_ = self._train(self.net_, train_ds)
+        return data
 
     def _set_graph(self, data):
         nodes, masked = self.featurizer_.node_inputs(data)
@@ -435,7 +500,17 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
     def _probabilities(self, feats):
         """Run the network on a block of scaled pair features: (m,) float64."""
         step = max(self.batch_size, 4096)
-        return pair_probabilities(self.net_.module_, feats, self.device_, step)
+        module = self.net_.module_
+        if self.calibrator_ is None:
+            return pair_probabilities(module, feats, self.device_, step)
+        z = pair_probabilities(module, feats, self.device_, step, logits=True)
+        return self.calibrator_.transform(z)
+
+    def _pair_proba(self, pairs):
+        """Probabilities of the given pairs (n, 2+) with the fit data's features."""
+        with self._threads():
+            data = self._data_for(None, None)
+            return self._probabilities(self.featurizer_.transform(data, pairs))
 
     def _data_for(self, X, interventions):
         """Prepared pair data of the rows X (None: the fit data), graph set."""

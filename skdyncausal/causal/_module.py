@@ -269,12 +269,13 @@ class CausalPairModule(nn.Module):
         return logits  # (B,)
 
 
-def pair_probabilities(module, feats, device, step):
+def pair_probabilities(module, feats, device, step, *, logits=False):
     """P(i -> j) of a block of scaled pair features, ``step`` pairs a pass.
 
     feats: dict of arrays (m, ...) as the module's keyword inputs -> (m,)
-    float64 numpy array.
+    float64 numpy array; the logits instead with ``logits=True``.
     """
+    link = (lambda z: z) if logits else torch.sigmoid
     module.eval()
     n = len(feats["src"])
     out = torch.empty(n, dtype=torch.float64)
@@ -285,5 +286,5 @@ def pair_probabilities(module, feats, device, step):
                 for k, v in feats.items()
                 if v is not None
             }
-            out[s : s + step] = torch.sigmoid(module(**batch)).double().cpu()
+            out[s : s + step] = link(module(**batch)).double().cpu()
     return out.numpy()

@@ -84,3 +84,46 @@ class EdgeOutputMixin:
         """
         P = self.predict_proba(X)
         return to_networkx(P, self.variable_names_, threshold=threshold)
+
+    def prior_conflicts(self, n=None):
+        """The labelled pairs the data contradict most, for auditing the prior.
+
+        Needs ``prior_folds``: ``prior_scores_`` holds, for each labelled
+        pair, the probability from a model that did not train on it.
+
+        Parameters
+        ----------
+        n : int, default=None
+            Number of rows (all labelled pairs when None).
+
+        Returns
+        -------
+        conflicts : pandas.DataFrame
+            Columns ``cause``, ``effect``, ``prior_label``, ``probability``
+            (cross-fitted) and ``conflict`` (``1 - probability`` for a
+            labelled edge, ``probability`` for a labelled absence), most
+            contradicted first.
+        """
+        scores = getattr(self, "prior_scores_", None)
+        if scores is None:
+            raise ValueError(
+                "prior_conflicts needs cross-fitted scores of the prior: fit with "
+                "prior_folds=k (e.g. CausalStructureEstimator(prior_folds=3)), "
+                "which fits k more models, each without a k-th of the labels."
+            )
+        src, dst = np.nonzero(~np.isnan(self.prior_))
+        labels = self.prior_[src, dst]
+        proba = scores[src, dst]
+        names = np.asarray(self.variable_names_, dtype=object)
+        frame = pd.DataFrame(
+            {
+                "cause": names[src],
+                "effect": names[dst],
+                "prior_label": labels,
+                "probability": proba,
+                "conflict": np.where(labels == 1, 1.0 - proba, proba),
+            }
+        )
+        frame = frame.sort_values("conflict", ascending=False, kind="stable")
+        frame = frame.reset_index(drop=True)
+        return frame if n is None else frame.head(n)

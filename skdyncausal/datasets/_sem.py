@@ -403,7 +403,7 @@ def _as_square(matrix, name):
     return arr, frame
 
 
-def make_prior(adjacency, fraction=0.2, *, random_state=None, balance=None):
+def make_prior(adjacency, fraction=0.2, *, random_state=None, balance=None, flip=None):
     r"""Reveal a random part of a graph as a partial prior.
 
     Parameters
@@ -420,6 +420,14 @@ def make_prior(adjacency, fraction=0.2, *, random_state=None, balance=None):
         If None, revealed pairs are drawn uniformly, so positives appear at
         their natural rate. A float in ``[0, 1]`` requests that fraction of
         positives among the revealed pairs (capped by the number available).
+    flip : float or (float, float), default=None
+        Wrong labels, as in priors read off databases and past experiments.
+        A float ``f`` in ``[0, 1]``: a share ``f`` of the revealed edges is
+        labelled 0, and as many revealed absences are labelled 1, so the
+        prior keeps its numbers of 1s and 0s and a share ``f`` of its 1s is
+        wrong. A pair ``(f1, f0)``: a share ``f1`` of the revealed edges is
+        labelled 0 and a share ``f0`` of the revealed absences 1. The wrong
+        labels are those where the prior differs from ``adjacency``.
 
     Returns
     -------
@@ -482,9 +490,34 @@ def make_prior(adjacency, fraction=0.2, *, random_state=None, balance=None):
 
     prior = np.full((p, p), np.nan)
     prior[rows[chosen], cols[chosen]] = labels[chosen]
+    if flip is not None:
+        _flip_labels(prior, flip, rng)
     if frame is not None:
         return pd.DataFrame(prior, index=frame.index, columns=frame.columns)
     return prior
+
+
+def _flip_labels(prior, flip, rng):
+    """Turn a share of the revealed labels of ``prior`` (in place) wrong."""
+    msg = (
+        "flip must be a share in [0, 1] or a pair (share of edges labelled 0, "
+        f"share of absences labelled 1) of such shares; got {flip!r}."
+    )
+    pair = isinstance(flip, tuple | list) and len(flip) == 2
+    values = flip if pair else (flip,)
+    for v in values:
+        try:
+            check_float(v, "flip", low=0.0, high=1.0)
+        except ValueError:
+            raise ValueError(msg) from None
+    src1, dst1 = np.nonzero(prior == 1)
+    src0, dst0 = np.nonzero(prior == 0)
+    n1 = round(float(values[0]) * src1.size)
+    n0 = round(float(values[1]) * src0.size) if pair else min(n1, src0.size)
+    wrong1 = rng.choice(src1.size, size=n1, replace=False)
+    wrong0 = rng.choice(src0.size, size=n0, replace=False)
+    prior[src1[wrong1], dst1[wrong1]] = 0.0
+    prior[src0[wrong0], dst0[wrong0]] = 1.0
 
 
 def _check_knockout_data(X):

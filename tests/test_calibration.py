@@ -1,0 +1,126 @@
+"""Calibrated probabilities, the prior audit and priors with wrong labels."""
+
+import numpy as np
+import pytest
+from scipy.special import expit, logit
+from sklearn.calibration import CalibrationDisplay, calibration_curve
+
+from skdyncausal import CausalStructureEstimator
+from skdyncausal.causal._calibration import EdgeCalibrator
+from skdyncausal.datasets import make_prior, make_sem
+from skdyncausal.metrics import edge_average_precision, edge_calibration_curve
+from skdyncausal.plotting import EdgeCalibrationDisplay
+
+TINY = dict(image_size=4, hidden_dim=8, cnn_channels=2, max_epochs=3)
+
+
+@pytest.fixture(scope="module")
+def sem():
+    return make_sem(300, 12, n_interventions=4, random_state=4)
+
+
+def test_calibrator_undoes_class_weights_and_rescales():
+    rng = np.random.default_rng(0)
+    y = (rng.random(5000) < 0.1).astype(float)
+    x = 2.0 * (2 * y - 1) + rng.normal(size=y.size)  # N(+-2, 1) by label
+    # the calibrated logit is 4 x + log(1 / 9); a network trained with
+    # pos_weight 9 reports odds 9 times higher, here on a scale of 2 x
+    raw = 2.0 * x + np.log(9.0)
+    cal = EdgeCalibrator().fit(raw, y, pos_weight=9.0)
+    p = cal.transform(raw)
+    order = np.argsort(p)
+    for chunk in np.array_split(order, 10):  # deciles of the calibrated values
+        assert abs(p[chunk].mean() - y[chunk].mean()) < 0.05
+    assert cal.weight_shift_ == pytest.approx(-np.log(9.0))
+    assert abs(cal.slope_ - 2.0) < 0.2  # 4 x from 2 x
+    # monotone: the ranking is the raw one
+    assert (np.diff(p[np.argsort(raw)]) >= 0).all()
+
+
+def test_calibrator_with_too_few_labels_only_undoes_class_weights():
+    with pytest.warns(UserWarning, match="only 2 edges"):
+        cal = EdgeCalibrator().fit([3.0, 2.0, -1.0, -2.0], [1, 1, 0, 0], pos_weight=4)
+    np.testing.assert_allclose(cal.transform([np.log(4.0)]), [0.5])
+
+
+def test_calibration_keeps_the_ranking_and_changes_the_probabilities(sem):
+    prior = make_prior(sem.adjacency, fraction=0.4, random_state=0)
+    mask = np.isnan(prior)
+    kw = dict(**TINY, random_state=0)
+    raw = CausalStructureEstimator(**kw).fit(sem.X, prior=prior)
+    cal = CausalStructureEstimator(calibration="platt", **kw)
+    cal.fit(sem.X, prior=prior)
+    P_raw, P_cal = raw.predict_proba(), cal.predict_proba()
+    c = cal.calibrator_
+    z = logit(np.clip(P_raw, 1e-7, 1 - 1e-7))
+    expected = expit(c.slope_ * (z + c.weight_shift_) + c.intercept_)
+    off = ~np.eye(12, dtype=bool)
+    np.testing.assert_allclose(P_cal[off], expected[off], atol=2e-5)
+    assert edge_average_precision(sem.adjacency, P_cal, mask=mask) == pytest.approx(
+        edge_average_precision(sem.adjacency, P_raw, mask=mask), abs=1e-9
+    )
+    assert cal.score(sem.X) == pytest.approx(raw.score(sem.X))
+
+
+def test_make_prior_flip_turns_a_share_of_labels_wrong(sem):
+    clean = make_prior(sem.adjacency, fraction=0.5, random_state=1)
+    wrong = make_prior(sem.adjacency, fraction=0.5, random_state=1, flip=0.5)
+    known = ~np.isnan(clean)
+    np.testing.assert_array_equal(known, ~np.isnan(wrong))
+    ones = int((clean == 1).sum())
+    assert int((wrong == 1).sum()) == ones  # as many 1s as before
+    assert int(((clean == 1) & (wrong == 0)).sum()) == round(0.5 * ones)
+    assert int(((clean == 0) & (wrong == 1)).sum()) == round(0.5 * ones)
+    pair = make_prior(sem.adjacency, fraction=0.5, random_state=1, flip=(0.0, 0.1))
+    assert ((clean == 1) & (pair == 0)).sum() == 0
+    assert ((clean == 0) & (pair == 1)).sum() == round(0.1 * (clean == 0).sum())
+    np.testing.assert_array_equal(
+        make_prior(sem.adjacency, fraction=0.5, random_state=1, flip=0.0), clean
+    )
+    with pytest.raises(ValueError, match="flip must be a share in"):
+        make_prior(sem.adjacency, fraction=0.5, flip=1.5)
+
+
+def test_prior_audit_is_cross_fitted_and_finds_wrong_labels(sem):
+    wrong = make_prior(sem.adjacency, fraction=0.6, random_state=2, flip=(0.0, 0.05))
+    est = CausalStructureEstimator(**TINY, prior_folds=2, random_state=0)
+    est.fit(sem.X, prior=wrong, interventions=sem.interventions)
+    known = ~np.isnan(wrong)
+    assert np.isfinite(est.prior_scores_[known]).all()
+    assert np.isnan(est.prior_scores_[~known]).all()
+    conflicts = est.prior_conflicts()
+    assert len(conflicts) == known.sum()
+    assert conflicts["conflict"].is_monotonic_decreasing
+    top = conflicts.iloc[0]
+    i, j = int(top["cause"][1:]), int(top["effect"][1:])
+    expected = est.prior_scores_[i, j]
+    expected = 1 - expected if wrong[i, j] == 1 else expected
+    assert top["conflict"] == pytest.approx(expected)
+    # the wrong labels (absences marked as edges) stand out
+    bad = (wrong == 1) & (sem.adjacency == 0)
+    score = np.where(wrong == 1, 1 - est.prior_scores_, est.prior_scores_)
+    assert score[bad].mean() > score[known & ~bad].mean()
+    assert len(est.prior_conflicts(n=3)) == 3
+    plain = CausalStructureEstimator(**TINY, random_state=0).fit(sem.X, prior=wrong)
+    assert plain.prior_scores_ is None
+    with pytest.raises(ValueError, match="prior_folds"):
+        plain.prior_conflicts()
+
+
+def test_edge_calibration_display_is_sklearns(sem):
+    rng = np.random.default_rng(0)
+    proba = rng.uniform(size=(20, 20))
+    truth = (rng.uniform(size=(20, 20)) < proba).astype(int)
+    mask = rng.uniform(size=(20, 20)) < 0.5
+    disp = EdgeCalibrationDisplay.from_predictions(truth, proba, mask=mask, n_bins=4)
+    assert isinstance(disp.display_, CalibrationDisplay)
+    sel = mask & ~np.eye(20, dtype=bool)
+    assert f"over {int(sel.sum())} pairs" in disp.ax_.get_title()
+    rate, mean = calibration_curve(
+        truth[sel], proba[sel], n_bins=4, strategy="quantile"
+    )
+    np.testing.assert_allclose(disp.display_.prob_pred, mean)
+    np.testing.assert_allclose(disp.display_.prob_true, rate)
+    # the package's own curve bins the same pairs into quarters
+    mine, _, count = edge_calibration_curve(truth, proba, mask=mask, n_bins=4)
+    assert count.sum() == sel.sum() and len(mine) == 4
