@@ -26,21 +26,44 @@ def test_calibrator_undoes_class_weights_and_rescales():
     # the calibrated logit is 4 x + log(1 / 9); a network trained with
     # pos_weight 9 reports odds 9 times higher, here on a scale of 2 x
     raw = 2.0 * x + np.log(9.0)
-    cal = EdgeCalibrator().fit(raw, y, pos_weight=9.0)
+    cal = EdgeCalibrator("platt").fit(raw, y, pos_weight=9.0)
     p = cal.transform(raw)
     order = np.argsort(p)
     for chunk in np.array_split(order, 10):  # deciles of the calibrated values
         assert abs(p[chunk].mean() - y[chunk].mean()) < 0.05
     assert cal.weight_shift_ == pytest.approx(-np.log(9.0))
-    assert abs(cal.slope_ - 2.0) < 0.2  # 4 x from 2 x
+    assert abs(cal.coef_[0] - 2.0) < 0.2  # 4 x from 2 x
     # monotone: the ranking is the raw one
     assert (np.diff(p[np.argsort(raw)]) >= 0).all()
 
 
-def test_calibrator_with_too_few_labels_only_undoes_class_weights():
+def test_beta_calibration_bends_low_and_high_probabilities_apart():
+    # edges are rare and the logit is informative only at the top: one slope
+    # (Platt) cannot fit both ends, two (beta) can
+    rng = np.random.default_rng(1)
+    y = (rng.random(20000) < 0.02).astype(float)
+    z = np.where(y == 1, rng.normal(3.0, 1.0, y.size), rng.normal(-1.0, 2.0, y.size))
+    errors = {}
+    for method in ("platt", "beta"):
+        cal = EdgeCalibrator(method).fit(z, y)
+        p = cal.transform(z)
+        assert (cal.coef_ >= 0).all()
+        assert (np.diff(p[np.argsort(z)]) >= -1e-12).all()  # monotone
+        top = np.argsort(p)[-2000:]  # the 10 % most probable pairs
+        errors[method] = max(
+            abs(p[c].mean() - y[c].mean()) for c in np.array_split(top, 5)
+        )
+    assert errors["beta"] < 0.75 * errors["platt"]
+
+
+@pytest.mark.parametrize("method", ["beta", "platt"])
+def test_calibrator_with_too_few_labels_only_undoes_class_weights(method):
     with pytest.warns(UserWarning, match="only 2 edges"):
-        cal = EdgeCalibrator().fit([3.0, 2.0, -1.0, -2.0], [1, 1, 0, 0], pos_weight=4)
+        cal = EdgeCalibrator(method).fit(
+            [3.0, 2.0, -1.0, -2.0], [1, 1, 0, 0], pos_weight=4
+        )
     np.testing.assert_allclose(cal.transform([np.log(4.0)]), [0.5])
+    np.testing.assert_allclose(cal.transform([np.log(4.0) + 2.0]), [expit(2.0)])
 
 
 def test_calibration_keeps_the_ranking_and_changes_the_probabilities(sem):
@@ -53,7 +76,7 @@ def test_calibration_keeps_the_ranking_and_changes_the_probabilities(sem):
     P_raw, P_cal = raw.predict_proba(), cal.predict_proba()
     c = cal.calibrator_
     z = logit(np.clip(P_raw, 1e-7, 1 - 1e-7))
-    expected = expit(c.slope_ * (z + c.weight_shift_) + c.intercept_)
+    expected = expit(c.coef_[0] * (z + c.weight_shift_) + c.intercept_)
     off = ~np.eye(12, dtype=bool)
     np.testing.assert_allclose(P_cal[off], expected[off], atol=2e-5)
     assert edge_average_precision(sem.adjacency, P_cal, mask=mask) == pytest.approx(

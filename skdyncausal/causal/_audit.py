@@ -16,7 +16,7 @@ def _folds(labels, n_folds, rng):
 
 
 def cross_fitted_prior(est, X, interventions, seed):
-    """(p, p) probabilities of the labelled pairs from models that did not see them.
+    """(p, p) logits of the labelled pairs from models that did not see them.
 
     ``est`` is fitted; for each of its ``prior_folds`` folds a clone with
     the same parameters (uncalibrated) is fitted on the prior without that
@@ -25,6 +25,13 @@ def cross_fitted_prior(est, X, interventions, seed):
     A = est.prior_
     src, dst = np.nonzero(~np.isnan(A))
     labels = A[src, dst]
+    n_pos, n_neg = int((labels == 1).sum()), int((labels == 0).sum())
+    if min(n_pos, n_neg) < 2:
+        raise ValueError(
+            f"prior_folds={est.prior_folds} needs at least 2 known edges and 2 "
+            f"known absences in the prior, so that every fold keeps both labels; "
+            f"it has {n_pos} and {n_neg}. Label more pairs or set prior_folds=None."
+        )
     fold = _folds(labels, est.prior_folds, np.random.default_rng(seed))
     scores = np.full(A.shape, np.nan)
     for k in range(est.prior_folds):
@@ -40,5 +47,5 @@ def cross_fitted_prior(est, X, interventions, seed):
         )
         model.fit(X, prior=A_k, interventions=interventions)
         pairs = np.column_stack([src[held], dst[held]])
-        scores[src[held], dst[held]] = model._pair_proba(pairs)
+        scores[src[held], dst[held]] = model._pair_logits(pairs)
     return scores

@@ -2,12 +2,19 @@
 
 The network is trained with a class-weighted loss, so its raw probabilities
 overstate edges: a positive weight ``w`` multiplies the odds it learns by
-``w``. :class:`EdgeCalibrator` takes ``log(w)`` off the logit and then fits
-Platt scaling (a logistic regression of labels on the logit) on labelled
-pairs the network did not train on: the held-out ``validation_pairs_``, or,
-with ``prior_folds``, every labelled pair scored by a model that did not see
-it. Both steps are monotone in the logit, so the ranking of the pairs (AUROC,
-AUPRC) is the same as without calibration.
+``w``. :class:`EdgeCalibrator` takes ``log(w)`` off the logit ``z`` and then
+fits, on labelled pairs the network did not train on (the held-out
+``validation_pairs_``, or, with ``prior_folds``, every labelled pair scored
+by a model that did not see it), either
+
+- ``"beta"`` calibration (Kull, Silva Filho & Flach, 2017): a logistic
+  regression of the labels on ``ln q`` and ``-ln(1 - q)``, ``q = σ(z)``,
+  with both coefficients kept non-negative; it bends the map differently for
+  low and high probabilities, which the class imbalance of edges needs; or
+- ``"platt"`` scaling: a logistic regression of the labels on ``z``.
+
+Both are monotone in the logit, so the ranking of the pairs (AUROC, AUPRC)
+is the same as without calibration.
 
 Platt scaling makes the probabilities right for pairs drawn like the labelled
 ones; when the prior lists edges more often than they occur among the other
@@ -17,7 +24,7 @@ pairs, the probabilities of those pairs are still too high.
 import warnings
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, log_expit
 from sklearn.linear_model import LogisticRegression
 
 __all__ = ["EdgeCalibrator"]
@@ -26,16 +33,30 @@ __all__ = ["EdgeCalibrator"]
 _MIN_PER_CLASS = 5
 
 
+def _features(z, method):
+    """Regressors of the calibration map: (n, 1) for Platt, (n, 2) for beta."""
+    if method == "platt":
+        return z[:, None]
+    return np.column_stack([log_expit(z), -log_expit(-z)])  # ln q, -ln(1 - q)
+
+
 class EdgeCalibrator:
-    """Logit -> calibrated probability: class-weight correction, Platt scaling.
+    """Logit -> calibrated probability: class-weight correction, then a
+    monotone map fitted on labelled pairs (beta calibration or Platt scaling).
+
+    Parameters
+    ----------
+    method : {"beta", "platt"}, default="beta"
 
     Attributes (after :meth:`fit`)
     ------------------------------
     weight_shift_ : float
         ``-log(pos_weight)``, added to every logit first.
-    slope_, intercept_ : float
-        Platt scaling of the corrected logit (1 and 0 when too few labelled
-        pairs of a label were given).
+    coef_ : ndarray of shape (1,) or (2,)
+        Coefficients of the map (Platt: of ``z``; beta: of ``ln q`` and
+        ``-ln(1 - q)``), non-negative; the identity when too few labelled
+        pairs of a label were given.
+    intercept_ : float
     n_pairs_ : int
         Labelled pairs the scaling was fitted on.
 
@@ -45,25 +66,34 @@ class EdgeCalibrator:
     >>> rng = np.random.default_rng(0)
     >>> y = (rng.random(4000) < 0.1).astype(float)
     >>> logits = 2.0 * (2 * y - 1) + rng.normal(size=y.size) + np.log(9.0)
-    >>> cal = EdgeCalibrator().fit(logits, y, pos_weight=9.0)
+    >>> cal = EdgeCalibrator("platt").fit(logits, y, pos_weight=9.0)
     >>> p = cal.transform(logits)
     >>> bool(abs(p.mean() - y.mean()) < 0.01)
     True
     """
 
+    def __init__(self, method="beta"):
+        self.method = method
+
     def fit(self, logits, labels, *, pos_weight=1.0):
         """Fit on labelled pairs scored by a model that did not train on them."""
+        if self.method not in ("beta", "platt"):
+            raise ValueError(f"method must be 'beta' or 'platt'; got {self.method!r}")
         self.weight_shift_ = -float(np.log(pos_weight))
         z = np.asarray(logits, dtype=np.float64) + self.weight_shift_
         y = np.asarray(labels, dtype=np.float64)
         self.n_pairs_ = int(y.size)
-        self.slope_, self.intercept_ = 1.0, 0.0
+        # identity: Platt slope 1; beta a = b = 1 (ln q + -ln(1 - q) = z)
+        self.coef_ = np.ones(1 if self.method == "platt" else 2)
+        self.intercept_ = 0.0
         n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
         if min(n_pos, n_neg) >= _MIN_PER_CLASS:
-            platt = LogisticRegression(C=1.0).fit(z[:, None], y)
-            # a non-positive slope would reverse the ranking: keep it increasing
-            self.slope_ = float(max(platt.coef_[0, 0], 1e-3))
-            self.intercept_ = float(platt.intercept_[0])
+            model = LogisticRegression(C=1.0).fit(_features(z, self.method), y)
+            # a negative coefficient could reverse the ranking: keep the map
+            # increasing (and strictly so through a small floor)
+            self.coef_ = np.maximum(model.coef_[0], 0.0)
+            self.coef_[0] = max(self.coef_[0], 1e-3)
+            self.intercept_ = float(model.intercept_[0])
         else:
             warnings.warn(
                 f"only {n_pos} edges and {n_neg} absences among the labelled pairs "
@@ -79,4 +109,4 @@ class EdgeCalibrator:
     def transform(self, logits):
         """Calibrated probabilities of the pairs with these logits."""
         z = np.asarray(logits, dtype=np.float64) + self.weight_shift_
-        return expit(self.slope_ * z + self.intercept_)
+        return expit(_features(z, self.method) @ self.coef_ + self.intercept_)

@@ -227,7 +227,7 @@ def check_params(est):
     check.flag("infer_reverse")
     check.flag("baseline_offset")
     check.real("knockout_dropout", 0, 1)
-    check.choice("calibration", ("platt", None))
+    check.choice("calibration", ("beta", "platt", None))
     check.integer("prior_folds", 2, allow_none=True)
     check.integer("max_epoch_pairs", 1)
     check.integer("max_train_pairs", 8)

@@ -7,7 +7,7 @@ The parts live next to it: validation, the pair split and the batches in
 
 import numpy as np
 import torch
-from scipy.special import logit
+from scipy.special import expit
 from sklearn.base import BaseEstimator
 from sklearn.metrics import roc_auc_score
 from sklearn.utils import check_random_state
@@ -152,13 +152,15 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         pairs to predict have causes without knock-out rows: the network
         must also learn to score those from observational features. No
         effect without interventions.
-    calibration : {"platt"} or None, default=None
-        ``"platt"``: take the class weights of the loss off the logit and fit
-        Platt scaling on labelled pairs the network did not train on (the
-        held-out pairs, or with ``prior_folds`` every labelled pair,
-        cross-fitted), so the probabilities match edge rates among pairs
-        drawn like the labelled ones. Monotone: the ranking is unchanged.
-        None: the network's probabilities, which follow the class weights.
+    calibration : {"beta", "platt"} or None, default=None
+        Turn the network's logits into probabilities that match edge rates:
+        take the class weights of the loss off the logit, then fit a monotone
+        map on labelled pairs the network did not train on (the held-out
+        pairs, or with ``prior_folds`` every labelled pair, cross-fitted):
+        ``"beta"`` calibration (Kull et al., 2017; two slopes, for low and
+        high probabilities) or ``"platt"`` scaling (one slope). The ranking is
+        unchanged. None: the network's probabilities, which follow the class
+        weights. Measured in ``benchmarks/results/causal_calibration*.md``.
     prior_folds : int or None, default=None
         Audit the prior: with k >= 2, k more models are fitted, each without
         a k-th of the labelled pairs, and ``prior_scores_`` holds for every
@@ -201,8 +203,11 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         ``(i, j, label)`` of the training pairs (inferred reverses included).
     validation_pairs_ : ndarray of shape (n_valid, 3)
         ``(i, j, label)`` of the held-out labelled pairs.
+    pos_weight_ : float
+        Weight of the positive pairs in the training loss (1 without
+        ``class_weight``).
     calibrator_ : EdgeCalibrator or None
-        The calibration (``weight_shift_``, ``slope_``, ``intercept_``); None
+        The calibration (``weight_shift_``, ``coef_``, ``intercept_``); None
         without calibration.
     prior_scores_ : ndarray of shape (p, p) or None
         With ``prior_folds``: the cross-fitted probability of every labelled
@@ -243,7 +248,8 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
     via manifold regularization", JMLR 20 (2019). Hyvärinen & Smith,
     "Pairwise likelihood ratios for estimation of non-Gaussian structural
     equation models", JMLR 14 (2013). Platt, "Probabilistic outputs for
-    support vector machines" (1999).
+    support vector machines" (1999). Kull, Silva Filho & Flach, "Beta
+    calibration", AISTATS (2017).
 
     Examples
     --------
@@ -395,24 +401,21 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             self._X_fit, self._interventions_fit = X, iv
             self._cache = {}
             self.calibrator_, self.prior_scores_ = None, None
-            raw_scores = None
+            prior_logits = None
             if self.prior_folds is not None:
-                raw_scores = cross_fitted_prior(self, X, iv, seed)
+                prior_logits = cross_fitted_prior(self, X, iv, seed)
             if self.calibration is not None:
                 with self._threads():
-                    self.calibrator_ = self._fit_calibrator(data, raw_scores)
-            if raw_scores is not None:
-                self.prior_scores_ = self._calibrated(raw_scores)
+                    self.calibrator_ = self._fit_calibrator(data, prior_logits)
+            if prior_logits is not None:
+                self.prior_scores_ = self._from_logits(prior_logits)
         return self
 
-    def _fit_calibrator(self, data, raw_scores):
+    def _fit_calibrator(self, data, prior_logits):
         """Calibration on pairs the network did not train on."""
-        if raw_scores is not None:  # every labelled pair, cross-fitted
-            known = ~np.isnan(raw_scores)
-            z, y = (
-                logit(np.clip(raw_scores[known], 1e-12, 1 - 1e-12)),
-                self.prior_[known],
-            )
+        if prior_logits is not None:  # every labelled pair, cross-fitted
+            known = ~np.isnan(prior_logits)
+            z, y = prior_logits[known], self.prior_[known]
         else:  # the held-out labelled pairs
             va = self.validation_pairs_
             feats = self.featurizer_.transform(data, va)
@@ -420,17 +423,16 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             module = self.net_.module_
             z = pair_probabilities(module, feats, self.device_, step, logits=True)
             y = va[:, 2]
-        return EdgeCalibrator().fit(z, y, pos_weight=self.pos_weight_)
+        return EdgeCalibrator(self.calibration).fit(z, y, pos_weight=self.pos_weight_)
 
-    def _calibrated(self, raw):
-        """Raw probabilities (NaN kept) through the calibration, if any."""
+    def _from_logits(self, logits):
+        """Probabilities of logits (NaN kept), through the calibration if any."""
+        out = np.full(logits.shape, np.nan)
+        known = ~np.isnan(logits)
         if self.calibrator_ is None:
-            return raw
-        out = np.full(raw.shape, np.nan)
-        known = ~np.isnan(raw)
-        out[known] = self.calibrator_.transform(
-            logit(np.clip(raw[known], 1e-12, 1 - 1e-12))
-        )
+            out[known] = expit(logits[known])
+        else:
+            out[known] = self.calibrator_.transform(logits[known])
         return out
 
     def _fit_network(self, X, iv, seed):
@@ -506,11 +508,14 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         z = pair_probabilities(module, feats, self.device_, step, logits=True)
         return self.calibrator_.transform(z)
 
-    def _pair_proba(self, pairs):
-        """Probabilities of the given pairs (n, 2+) with the fit data's features."""
+    def _pair_logits(self, pairs):
+        """Network logits of the given pairs (n, 2+) from the fit data."""
         with self._threads():
             data = self._data_for(None, None)
-            return self._probabilities(self.featurizer_.transform(data, pairs))
+            feats = self.featurizer_.transform(data, pairs)
+            step = max(self.batch_size, 4096)
+            module = self.net_.module_
+            return pair_probabilities(module, feats, self.device_, step, logits=True)
 
     def _data_for(self, X, interventions):
         """Prepared pair data of the rows X (None: the fit data), graph set."""
