@@ -1,9 +1,17 @@
-"""Audit of the prior: cross-fitted probabilities of the labelled pairs."""
+"""Scores of labelled pairs from models that did not train on them.
+
+The audit of the prior (cross-fitted logits of every labelled pair) and the
+calibration fitted on such pairs.
+"""
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import clone
 
-__all__ = ["cross_fitted_prior"]
+from ._calibration import EdgeCalibrator
+from ._module import pair_probabilities
+
+__all__ = ["cross_fitted_prior", "fit_calibrator", "probabilities"]
 
 
 def _folds(labels, n_folds, rng):
@@ -49,3 +57,34 @@ def cross_fitted_prior(est, X, interventions, seed):
         pairs = np.column_stack([src[held], dst[held]])
         scores[src[held], dst[held]] = model._pair_logits(pairs)
     return scores
+
+
+def fit_calibrator(est, data, prior_logits):
+    """The calibration of a fitted ``est`` on pairs its network did not train on.
+
+    Every labelled pair with its cross-fitted logit when ``prior_logits`` is
+    given, else the held-out ``validation_pairs_`` scored on ``data``.
+    """
+    if prior_logits is not None:
+        known = ~np.isnan(prior_logits)
+        z, y = prior_logits[known], est.prior_[known]
+    else:
+        va = est.validation_pairs_
+        feats = est.featurizer_.transform(data, va)
+        step = max(est.batch_size, 4096)
+        module = est.net_.module_
+        z = pair_probabilities(module, feats, est.device_, step, logits=True)
+        y = va[:, 2]
+    return EdgeCalibrator(est.calibration).fit(z, y, pos_weight=est.pos_weight_)
+
+
+def probabilities(calibrator, logits):
+    """Probabilities of logits (NaN kept), through ``calibrator`` if not None."""
+    out = np.full(logits.shape, np.nan)
+    known = ~np.isnan(logits)
+    out[known] = (
+        expit(logits[known])
+        if calibrator is None
+        else calibrator.transform(logits[known])
+    )
+    return out

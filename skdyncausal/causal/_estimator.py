@@ -7,7 +7,6 @@ The parts live next to it: validation, the pair split and the batches in
 
 import numpy as np
 import torch
-from scipy.special import expit
 from sklearn.base import BaseEstimator
 from sklearn.metrics import roc_auc_score
 from sklearn.utils import check_random_state
@@ -19,8 +18,7 @@ from .._base import (
     seed_from,
     torch_rng,
 )
-from ._audit import cross_fitted_prior
-from ._calibration import EdgeCalibrator
+from ._audit import cross_fitted_prior, fit_calibrator, probabilities
 from ._data import (
     EpochSampler,
     PairDataset,
@@ -406,34 +404,10 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
                 prior_logits = cross_fitted_prior(self, X, iv, seed)
             if self.calibration is not None:
                 with self._threads():
-                    self.calibrator_ = self._fit_calibrator(data, prior_logits)
+                    self.calibrator_ = fit_calibrator(self, data, prior_logits)
             if prior_logits is not None:
-                self.prior_scores_ = self._from_logits(prior_logits)
+                self.prior_scores_ = probabilities(self.calibrator_, prior_logits)
         return self
-
-    def _fit_calibrator(self, data, prior_logits):
-        """Calibration on pairs the network did not train on."""
-        if prior_logits is not None:  # every labelled pair, cross-fitted
-            known = ~np.isnan(prior_logits)
-            z, y = prior_logits[known], self.prior_[known]
-        else:  # the held-out labelled pairs
-            va = self.validation_pairs_
-            feats = self.featurizer_.transform(data, va)
-            step = max(self.batch_size, 4096)
-            module = self.net_.module_
-            z = pair_probabilities(module, feats, self.device_, step, logits=True)
-            y = va[:, 2]
-        return EdgeCalibrator(self.calibration).fit(z, y, pos_weight=self.pos_weight_)
-
-    def _from_logits(self, logits):
-        """Probabilities of logits (NaN kept), through the calibration if any."""
-        out = np.full(logits.shape, np.nan)
-        known = ~np.isnan(logits)
-        if self.calibrator_ is None:
-            out[known] = expit(logits[known])
-        else:
-            out[known] = self.calibrator_.transform(logits[known])
-        return out
 
     def _fit_network(self, X, iv, seed):
         tr, va = self.train_pairs_, self.validation_pairs_
