@@ -245,6 +245,28 @@ def reliability_table(pooled, tags=("raw", "cal")):
     return "\n".join(lines)
 
 
+def header(title, argv, details, start, calibration):
+    """Title, command with its run, machine and versions, and the estimator."""
+    given = sys.argv[1:] if argv is None else argv
+    command = shlex.join(["python", "-m", MODULE, *given])
+    machine = causal_scale._machine()
+    return [
+        f"# CausalStructureEstimator: {title}",
+        "",
+        f"Command: `{command}` ({details}; {time.perf_counter() - start:.0f} s on "
+        f"{os.cpu_count()} cores, one torch thread).",
+        "",
+        f"Machine: {machine.pop('CPU')}, {machine.pop('RAM')} RAM, "
+        f"{machine.pop('OS')}. Versions: "
+        + ", ".join(f"{k} {v}" for k, v in machine.items())
+        + ".",
+        "",
+        f"Estimator: `CausalStructureEstimator(calibration={calibration!r}, "
+        "prior_folds=3)`, other parameters default.",
+        "",
+    ]
+
+
 def fmt(mean, sd):
     if np.isnan(mean):
         return "–"
@@ -326,27 +348,16 @@ def main(argv=None):
     suffix = "" if args.calibration == "beta" else f"_{args.calibration}"
     frame.to_csv(args.out / f"causal_calibration{suffix}.csv", index=False)
     gaps = pooled_gaps(pooled)
-    command = shlex.join(
-        ["python", "-m", MODULE, *(sys.argv[1:] if argv is None else argv)]
-    )
-    machine = causal_scale._machine()
     knock = frame.filter(like="knock-out prior").astype(float)
+    details = (
+        f"{len(names)} settings x {len(seeds)} seeds {seeds[0]}-{seeds[-1]}, "
+        f"p={args.p}, n={args.n}, prior fraction {args.fraction}, "
+        f"max_epochs={args.epochs}"
+    )
+    title = "calibration and wrong priors"
     text = [
-        "# CausalStructureEstimator: calibration and wrong priors",
-        "",
-        f"Command: `{command}` ({len(names)} settings x {len(seeds)} seeds "
-        f"{seeds[0]}-{seeds[-1]}, p={args.p}, n={args.n}, prior fraction "
-        f"{args.fraction}, max_epochs={args.epochs}; "
-        f"{time.perf_counter() - start:.0f} s on {os.cpu_count()} cores, one "
-        "torch thread).",
-        "",
-        f"Machine: {machine.pop('CPU')}, {machine.pop('RAM')} RAM, "
-        f"{machine.pop('OS')}. Versions: "
-        + ", ".join(f"{k} {v}" for k, v in machine.items())
-        + ".",
-        "",
-        f"Estimator: `CausalStructureEstimator(calibration={args.calibration!r}, "
-        "prior_folds=3)`, other parameters default; `raw` is the same fit's "
+        *header(title, argv, details, start, args.calibration),
+        "`raw` is the same fit's "
         "network probabilities, `cal` the calibrated ones. All metrics on the "
         "pairs unknown in both directions; mean ± sd over seeds. Decile gap: "
         "the largest |mean P − edge rate| over deciles of the pairs with "
@@ -400,24 +411,13 @@ def scale(args, argv):
             f"| {stats['ece']:.4f} |"
         )
     auprc, precision = audit_auprc(est, data.adjacency)
-    given = sys.argv[1:] if argv is None else argv
-    command = shlex.join(["python", "-m", MODULE, *given])
-    machine = causal_scale._machine()
+    details = (
+        f"p={p}, n=500 observational rows, p/10 knocked out, 10 % prior, seed "
+        f"{seed}, max_epochs={args.epochs}"
+    )
     text = [
-        "# CausalStructureEstimator: calibration at p = 1,000",
-        "",
-        f"Command: `{command}` (p={p}, n=500 observational rows, p/10 knocked "
-        f"out, 10 % prior, seed {seed}, max_epochs={args.epochs}; "
-        f"{time.perf_counter() - start:.0f} s on {os.cpu_count()} cores, one "
-        "torch thread).",
-        "",
-        f"Machine: {machine.pop('CPU')}, {machine.pop('RAM')} RAM, "
-        f"{machine.pop('OS')}. Versions: "
-        + ", ".join(f"{k} {v}" for k, v in machine.items())
-        + ".",
-        "",
-        f"Estimator: `CausalStructureEstimator(calibration={args.calibration!r}, "
-        "prior_folds=3)`; pairs unknown in both directions.",
+        *header("calibration at p = 1,000", argv, details, start, args.calibration),
+        "Pairs unknown in both directions.",
         "",
         "| probabilities | AUPRC | P>0.5 | edges among P>0.5 | decile gap | ECE |",
         "|---|---|---|---|---|---|",
