@@ -122,3 +122,81 @@ def test_estimator_uses_the_featurizer_it_stores(sem):
             est.validation_pairs_[:, 1].astype(int),
         ],
     )
+
+
+def _stat_columns(X, stat, src, dst):
+    data = F.PairFeaturizer(statistics=[stat], images=False).prepare(X)
+    return stat.compute(
+        S.PairBlock(data, np.array(src), np.array(dst)), data.prepared[0]
+    )
+
+
+def test_conditional_independence_separates_a_chain_and_flags_a_collider():
+    rng = np.random.default_rng(0)
+    n = 2000
+    a, c = rng.normal(size=n), rng.normal(size=n)
+    b = a + c + 0.5 * rng.normal(size=n)  # a -> b <- c
+    d = b + 0.5 * rng.normal(size=n)  # b -> d: a -> b -> d
+    X = np.c_[a, b, c, d]
+    stat = S.ConditionalIndependence(n_candidates=3)
+    cols = dict(zip(stat.names, _stat_columns(X, stat, [0, 0, 0], [1, 3, 2]).T))
+    # (a, d): dependent, but independent given b
+    assert abs(np.corrcoef(a, d)[0, 1]) > 0.5 > 0.1 > cols["ci_min_order1"][1]
+    # (a, b) stays dependent whatever is held fixed
+    assert cols["ci_min_order2"][0] > 0.2
+    # a -> b <- c: holding b fixed makes a and c dependent, far more than
+    # holding a fixed raises the dependence of b on its other cause c
+    assert cols["collider_j"][0] > 0.5
+    assert cols["collider_j"][0] - cols["collider_i"][0] > 0.3
+    assert cols["ci_max_gain"][2] > 0.3  # (a, c): dependent only given b
+
+
+def test_ordered_regression_recovers_the_order_and_the_direct_causes():
+    rng = np.random.default_rng(1)
+    n = 3000
+    a = rng.laplace(size=n)
+    b = a + rng.laplace(size=n)
+    c = b + rng.laplace(size=n)  # a -> b -> c, non-Gaussian noise
+    X = np.c_[c, a, b]  # columns out of causal order
+    Z = F._standardise(X)[0]
+    pos = S.estimate_order(Z)
+    assert pos[1] < pos[2] < pos[0]
+    stat = S.OrderedRegression()
+    cols = _stat_columns(X, stat, [1, 2, 1], [2, 0, 0])
+    coef_ij, coef_ji, gap = cols.T
+    assert coef_ij[0] > 0.5 and coef_ij[1] > 0.5  # a -> b, b -> c
+    assert coef_ij[2] < 0.05  # a is no direct cause of c
+    np.testing.assert_array_equal(coef_ji, 0.0)  # the effect comes later
+    assert (gap > 0).all()
+
+
+def test_statistics_parameter_chooses_the_evidence(sem):
+    prior = make_prior(sem.adjacency, fraction=0.5, random_state=1)
+    stats = [S.Correlation(), S.PartialCorrelation(), S.ConditionalIndependence()]
+    est = CausalStructureEstimator(
+        statistics=stats, architecture="no_image", max_epochs=2, random_state=0
+    ).fit(sem.X, prior=prior, interventions=sem.interventions)
+    assert est.featurizer_.scalar_names == (
+        "abs_corr",
+        "corr",
+        "abs_pcorr",
+        "pcorr",
+        *S.ConditionalIndependence.names,
+    )
+    assert est.featurizer_.baseline_columns_[0] == "abs_pcorr"
+    for bad, match in (
+        ([], "non-empty list of PairStatistic"),
+        ([S.Correlation, S.PartialCorrelation()], "PairStatistic instances"),
+        ([S.Correlation(), S.Correlation()], r"\['abs_corr', 'corr'\] appear twice"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            CausalStructureEstimator(statistics=bad).fit(sem.X, prior=prior)
+
+
+def test_baseline_takes_the_order_columns_on_non_gaussian_data():
+    data = make_sem(500, 20, noise="laplace", random_state=3)
+    prior = make_prior(data.adjacency, fraction=0.5, random_state=3)
+    est = CausalStructureEstimator(
+        architecture="no_image", max_epochs=2, random_state=0
+    ).fit(data.X, prior=prior)
+    assert "ordered_coef_ij" in est.featurizer_.baseline_columns_

@@ -15,10 +15,32 @@ from ._baselines import (
 from ._convert import from_lingam, from_networkx, to_lingam, to_networkx
 from ._estimator import CausalStructureEstimator
 from ._module import CausalPairModule
+from ._statistics import (
+    DEFAULT_STATISTICS,
+    ConditionalIndependence,
+    Correlation,
+    CubicRegression,
+    KnockoutShift,
+    LikelihoodRatio,
+    OrderedRegression,
+    PairStatistic,
+    PartialCorrelation,
+    VariableGraph,
+)
 
 __all__ = [
+    "DEFAULT_STATISTICS",
     "CausalPairModule",
     "CausalStructureEstimator",
+    "ConditionalIndependence",
+    "Correlation",
+    "CubicRegression",
+    "KnockoutShift",
+    "LikelihoodRatio",
+    "OrderedRegression",
+    "PairStatistic",
+    "PartialCorrelation",
+    "VariableGraph",
     "correlation_scores",
     "from_lingam",
     "from_networkx",

@@ -15,6 +15,8 @@ from sklearn.utils.validation import validate_data
 
 from .._validation import to_array
 from ._module import ARCHITECTURES
+from ._stacking import check_extra_scores
+from ._statistics import PairStatistic
 
 __all__ = [
     "EpochSampler",
@@ -237,6 +239,32 @@ def check_params(est):
         or (isinstance(est.n_jobs, numbers.Integral) and est.n_jobs != 0),
         f"n_jobs must be None or a nonzero integer; got {est.n_jobs!r}",
     )
+    statistics = est.statistics
+    check.check(
+        statistics is None
+        or (
+            isinstance(statistics, list | tuple)
+            and len(statistics) > 0
+            and all(isinstance(s, PairStatistic) for s in statistics)
+        ),
+        "statistics must be None (the default set) or a non-empty list of "
+        "PairStatistic instances, e.g. [Correlation(), PartialCorrelation()] "
+        f"from skdyncausal.causal; got {statistics!r}",
+    )
+    if isinstance(statistics, list | tuple) and all(
+        isinstance(s, PairStatistic) for s in statistics
+    ):
+        names = [n for s in statistics for n in s.names]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        check.check(
+            not dupes,
+            f"statistics must have distinct column names; {dupes} appear twice "
+            "(pass each kind of statistic once)",
+        )
+    try:
+        check_extra_scores(est.extra_scores)
+    except ValueError as exc:
+        check.check(False, str(exc))
     prior = est.prior
     check.check(
         prior is None

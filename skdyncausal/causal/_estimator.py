@@ -38,6 +38,12 @@ from ._module import (
     pair_probabilities,
 )
 from ._outputs import EdgeOutputMixin
+from ._stacking import (
+    ExternalScore,
+    check_extra_scores,
+    cross_fitted_scores,
+)
+from ._statistics import DEFAULT_STATISTICS
 
 __all__ = ["CausalStructureEstimator"]
 
@@ -81,6 +87,26 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         e.g. read off knock-out experiments). It selects the Ĝ0 weights when
         ``graph_method="auto"``; the probabilities answer the same question
         as the labels.
+    statistics : list of PairStatistic or None, default=None
+        The kinds of pair evidence the network reads as pair scalars, e.g.
+        ``[Correlation(), PartialCorrelation(), KnockoutShift()]`` (see
+        :mod:`skdyncausal.causal` for the parts; a new kind is one
+        :class:`~skdyncausal.causal.PairStatistic` subclass). None:
+        :data:`~skdyncausal.causal.DEFAULT_STATISTICS`, every kind.
+    extra_scores : dict of str -> callable, list of callables or None, \
+            default=None
+        Other methods' scores as further pair statistics (stacking): each a
+        callable ``scorer(X, prior, interventions)`` returning a ``(p, p)``
+        score matrix, row = cause (for example a DirectLiNGAM or PC wrapper),
+        keyed by a name of letters and digits (a list is named ``extra0``,
+        ``extra1``, ...). The network reads the scores at ``(i, j)`` and at
+        ``(j, i)`` and learns on the labelled pairs how far to trust them.
+        So that a scorer cannot echo the training labels, the scores of
+        labelled pairs are cross-fitted: each of 2 folds of the labelled
+        pairs is scored by a call on the prior without it, every other pair
+        by a call on the whole prior (3 calls per scorer for a fit, and for
+        each ``predict_proba(X)`` or ``score(X)`` on new rows). None: no extra
+        scores.
     architecture : {"full", "image", "graph", "no_image"}, default="full"
         ``"full"``: CNN over pair images + GNN node embeddings + pair
         scalars. Ablations: ``"image"`` (CNN only), ``"graph"`` (GNN node
@@ -268,6 +294,8 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         interventions=None,
         *,
         labels="direct",
+        statistics=None,
+        extra_scores=None,
         architecture="full",
         image_size=16,
         bandwidth=1.0,
@@ -304,6 +332,8 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         self.prior = prior
         self.interventions = interventions
         self.labels = labels
+        self.statistics = statistics
+        self.extra_scores = extra_scores
         self.architecture = architecture
         self.image_size = image_size
         self.bandwidth = bandwidth
@@ -346,6 +376,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         return tags
 
     def _featurizer(self):
+        extra = check_extra_scores(self.extra_scores)
         method = self.graph_method
         if method == "auto":
             method = "pcorr" if self.labels == "direct" else "correlation"
@@ -355,6 +386,10 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             graph_method=method,
             graph_neighbors=self.graph_neighbors,
             images=self.architecture in ("full", "image"),
+            statistics=(
+                *(DEFAULT_STATISTICS if self.statistics is None else self.statistics),
+                *(ExternalScore(name) for name, _ in extra),
+            ),
             baseline=self.labels if self.baseline_offset else None,
             block_size=self.block_size,
             n_jobs=self.n_jobs,
@@ -393,6 +428,8 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
                 infer_reverse=self.infer_reverse,
                 max_train_pairs=self.max_train_pairs,
             )
+            self._stack_seed = seed
+            self._external_fit = self._external(X, iv)
             with self._threads():
                 data = self._fit_network(X, iv, seed)
             self.net_.module_.eval()
@@ -418,7 +455,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             pos_weight = (len(y_tr) - n_pos) / n_pos
         self.pos_weight_ = float(pos_weight)
         self.featurizer_ = featurizer = self._featurizer()
-        data = featurizer.prepare(X, iv)
+        data = featurizer.prepare(X, iv, self._external_fit)
         train_feats = featurizer.fit(data, tr, np.where(y_tr == 1, pos_weight, 1.0))
         train_ds = PairDataset(
             train_feats,
@@ -498,13 +535,25 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             if interventions is not None:
                 raise ValueError("interventions were given without X.")
             X, iv = self._X_fit, self._interventions_fit
+            external = self._external_fit
         else:
             X = validate_X(self, X, reset=False)
             n, p = X.shape
             iv = check_interventions(interventions, n, p, self.variable_names_)
-        data = self.featurizer_.prepare(X, iv)
+            external = self._external(X, iv)
+        data = self.featurizer_.prepare(X, iv, external)
         self._set_graph(data)
         return data
+
+    def _external(self, X, iv):
+        """The extra scorers' matrices for rows X, labelled pairs cross-fitted."""
+        return cross_fitted_scores(
+            check_extra_scores(self.extra_scores),
+            X,
+            self.prior_,
+            iv,
+            np.random.default_rng(self._stack_seed),
+        )
 
     def _proba_matrix(self, X, interventions):
         with self._threads():

@@ -37,8 +37,11 @@ from scipy import sparse
 from scipy.stats import rankdata
 from sklearn.covariance import ledoit_wolf
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+from sklearn.model_selection import StratifiedKFold
 
 from .._progress import progress
+from ._stacking import ExternalScore
 from ._statistics import DEFAULT_STATISTICS, PairBlock
 
 __all__ = [
@@ -503,12 +506,30 @@ def _mean_scale(values):
 
 # Features that describe the knock-outs of a variable itself (node features).
 _KO_NODE = ("knocked", "mean_shift_out", "max_shift_out")
-# Symmetric statistics of the baseline logit, per kind of label: |pcorr| for
-# direct edges, |corr| and the distance in Ĝ0 for total effects.
+# Candidate column sets of the baseline logit, per kind of label, simplest
+# first; the one with the best cross-validated log-loss on the training pairs
+# is kept (:meth:`PairFeaturizer.fit`). Direct edges: |pcorr| and the
+# v-structure signatures, which orient pairs whatever the noise; with the
+# coefficients under the estimated causal order, which need non-Gaussian
+# noise. Total effects: |corr| and the distance in Ĝ0, with and without the
+# v-structure signatures.
 BASELINE_COLUMNS = {
-    "direct": ("abs_pcorr",),
-    "ancestral": ("abs_corr", "g0_inverse_distance"),
+    "direct": (
+        ("abs_pcorr", "collider_i", "collider_j"),
+        (
+            "abs_pcorr",
+            "collider_i",
+            "collider_j",
+            "ordered_coef_ij",
+            "ordered_coef_ji",
+        ),
+    ),
+    "ancestral": (
+        ("abs_corr", "g0_inverse_distance"),
+        ("abs_corr", "g0_inverse_distance", "collider_i", "collider_j"),
+    ),
 }
+_BASELINE_FOLDS = 5
 
 
 class PairFeaturizer:
@@ -537,8 +558,11 @@ class PairFeaturizer:
     statistics : sequence of PairStatistic, default=DEFAULT_STATISTICS
         The kinds of pair evidence (:mod:`._statistics`), in column order.
     baseline : {"direct", "ancestral"} or None, default=None
-        Fit a logistic regression of the labels on the symmetric statistics
-        :data:`BASELINE_COLUMNS` of that kind of label; None: no offset.
+        Fit a logistic regression of the labels on one of the candidate
+        column sets :data:`BASELINE_COLUMNS` of that kind of label (the one
+        with the best cross-validated log-loss on the training pairs,
+        ``baseline_columns_``; each set is also tried with the columns of
+        the ``ExternalScore`` statistics); None: no offset.
     block_size : int, default=64
         Source variables per feature block.
     n_jobs : int, default=None
@@ -579,7 +603,7 @@ class PairFeaturizer:
             self.scalar_names, [n for s in scalar for n in s.antisymmetric]
         )
 
-    def prepare(self, X, interventions=None):
+    def prepare(self, X, interventions=None, external=None):
         """The :class:`PairData` of a data matrix: what all its pairs share.
 
         Parameters
@@ -588,6 +612,9 @@ class PairFeaturizer:
             Data; at least 2 rows and 2 columns, finite.
         interventions : ndarray of int of shape (n,), default=None
             ``-1`` for observational rows, else the knocked-out variable.
+        external : dict of str -> ndarray of shape (p, p), default=None
+            Score matrices of other methods, read by
+            :class:`~skdyncausal.causal._stacking.ExternalScore` statistics.
 
         Returns
         -------
@@ -629,6 +656,7 @@ class PairFeaturizer:
             smooth_std=None,
             n_obs=int(obs.sum()),
             statistics=self.statistics,
+            external=external or {},
         )
         data.prepared = [stat.prepare(data, Z) for stat in data.statistics]
         if self.images:
@@ -682,13 +710,52 @@ class PairFeaturizer:
         )
         self.graph_mean_, self.graph_scale_ = _mean_scale(raw["graph_scalars"])
         self.baseline_ = None
+        self.baseline_columns_ = None
         scaled = self._scale(raw)
         if self.baseline is not None:
+            y = pairs[:, 2]
+            self.baseline_columns_ = self._choose_baseline(scaled, y, sample_weight)
             self.baseline_ = LogisticRegression(C=1.0).fit(
-                self._baseline_inputs(scaled), pairs[:, 2], sample_weight=sample_weight
+                self._baseline_inputs(scaled), y, sample_weight=sample_weight
             )
             scaled = self._scale(raw)
         return scaled
+
+    def _choose_baseline(self, scaled, y, sample_weight):
+        """The candidate baseline columns with the best cross-validated log-loss.
+
+        ``_BASELINE_FOLDS`` stratified folds. Candidates whose columns are
+        not all among the statistics are left out; with one candidate left,
+        or fewer training pairs of a class than folds, the first is kept.
+        """
+        available = set(self.scalar_names) | set(self.graph_names)
+        candidates = [
+            c for c in BASELINE_COLUMNS[self.baseline] if set(c) <= available
+        ] or [tuple(k for k in BASELINE_COLUMNS[self.baseline][0] if k in available)]
+        # other methods' scores (extra_scores) are candidates too
+        extra = tuple(
+            n for s in self.statistics if isinstance(s, ExternalScore) for n in s.names
+        )
+        if extra:
+            candidates += [(*c, *extra) for c in candidates]
+        counts = np.bincount(y.astype(np.int64), minlength=2)
+        if len(candidates) == 1 or counts.min() < _BASELINE_FOLDS:
+            return candidates[0]
+        w = np.ones(y.size) if sample_weight is None else np.asarray(sample_weight)
+        folds = StratifiedKFold(_BASELINE_FOLDS, shuffle=True, random_state=0)
+        losses = []
+        for columns in candidates:
+            self.baseline_columns_ = columns
+            inputs = self._baseline_inputs(scaled)
+            loss = 0.0
+            for tr, te in folds.split(inputs, y):
+                model = LogisticRegression(C=1.0).fit(
+                    inputs[tr], y[tr], sample_weight=w[tr]
+                )
+                prob = model.predict_proba(inputs[te])[:, 1]
+                loss += log_loss(y[te], prob, sample_weight=w[te], labels=[0, 1])
+            losses.append(loss)
+        return candidates[int(np.argmin(losses))]
 
     def _check_finite(self, raw, data):
         """Refuse data whose features are not finite, naming the features."""
@@ -732,7 +799,7 @@ class PairFeaturizer:
         return out
 
     def _baseline_inputs(self, scaled):
-        names = BASELINE_COLUMNS[self.baseline]
+        names = self.baseline_columns_
         cols = [self.scalar_names.index(k) for k in names if k in self.scalar_names]
         gcols = [self.graph_names.index(k) for k in names if k in self.graph_names]
         return np.hstack(
