@@ -8,7 +8,10 @@ discriminating metric), AUROC, and orientation accuracy (true edges scored
 above their reverse). Methods, all in the same run on the same data:
 
 - ours: ``CausalStructureEstimator`` with ``architecture`` full, image,
-  graph and no_image (the ablations);
+  graph and no_image (the ablations), and full without one kind of pair
+  statistic each (``ours:no_ci``: no conditional independence and
+  v-structure columns; ``ours:no_order``: no regression under the estimated
+  causal order);
 - ``abs-corr`` (|correlation|) and ``abs-pcorr`` (|partial correlation| from the
   Ledoit–Wolf precision), unsupervised;
 - MRCL (histogram features, PCA, RBF kernel, Laplacian-regularised least
@@ -79,6 +82,7 @@ MODULE = f"benchmarks.{Path(__file__).stem}"
 #: the peers follow. Names as in peers.get_scorer.
 METHODS = (
     *(f"ours:{arch}" for arch in peers.ARCHITECTURES),
+    *peers.STATISTIC_ABLATIONS,
     "abs-corr",
     "abs-pcorr",
     "MRCL",

@@ -137,6 +137,7 @@ __all__ = [
     "METHODS",
     "PEERS",
     "PEER_NAMES",
+    "STATISTIC_ABLATIONS",
     "PeerError",
     "PeerSkipped",
     "PeerTimeout",
@@ -826,16 +827,27 @@ def peer_notes():
 ARCHITECTURES = ("full", "no_image", "image", "graph")
 
 
-def _ours(architecture):
+#: Ablations of the pair statistics: ours (full) without one kind of evidence.
+STATISTIC_ABLATIONS = {
+    "ours:no_ci": "ConditionalIndependence",
+    "ours:no_order": "OrderedRegression",
+}
+
+
+def _ours(architecture, without=None):
     def make(*, random_state, labels, max_epochs, **_):
         # Imported here, outside the timed scoring call.
-        from skdyncausal.causal import CausalStructureEstimator
+        from skdyncausal.causal import DEFAULT_STATISTICS, CausalStructureEstimator
 
         params = dict(
             labels=labels, architecture=architecture, random_state=random_state
         )
         if max_epochs is not None:
             params["max_epochs"] = max_epochs
+        if without is not None:
+            params["statistics"] = [
+                s for s in DEFAULT_STATISTICS if type(s).__name__ != without
+            ]
 
         def scorer(X, prior, interventions):
             est = CausalStructureEstimator(**params)
@@ -890,6 +902,7 @@ def _peer(name):
 #: ``PartialCorr`` are the same method under the labels of different tables.
 _FACTORIES = {
     **{f"ours:{arch}": _ours(arch) for arch in ARCHITECTURES},
+    **{name: _ours("full", stat) for name, stat in STATISTIC_ABLATIONS.items()},
     "ours": _ours("full"),
     "abs-corr": _abs_corr,
     "abs-pcorr": _abs_pcorr,
