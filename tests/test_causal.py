@@ -315,3 +315,31 @@ def test_baselines_and_converters(sem, prior):
     graph = to_networkx(A, threshold=0.5)
     assert isinstance(graph, nx.DiGraph)
     np.testing.assert_array_equal(from_networkx(graph, nodes=range(8)), A)
+
+
+def test_streamed_and_sparse_outputs_match_the_dense_one(sem, prior, tmp_path):
+    est = CausalStructureEstimator(**{**FAST, "block_size": 3})
+    est.fit(sem.X, prior=prior, interventions=sem.interventions)
+    P = est.predict_proba()
+    out = np.lib.format.open_memmap(
+        tmp_path / "P.npy", mode="w+", dtype=np.float32, shape=P.shape
+    )
+    assert est.predict_proba(sem.X[:60], out=out) is out
+    np.testing.assert_allclose(out, est.predict_proba(sem.X[:60]), atol=1e-7)
+    S = est.predict_proba_sparse(threshold=0.6, top_k=1)
+    expected = P >= 0.6
+    off = np.where(np.eye(len(P), dtype=bool), -1.0, P)
+    expected[np.arange(len(P)), off.argmax(axis=1)] = True  # best effect of each
+    expected[off.argmax(axis=0), np.arange(len(P))] = True  # best cause of each
+    np.fill_diagonal(expected, False)
+    np.testing.assert_array_equal(S.toarray() > 0, expected)
+    np.testing.assert_allclose(S.toarray()[expected], P[expected], atol=1e-7)
+    for kwargs, match in (
+        ({}, "needs threshold"),
+        ({"top_k": 0}, "top_k must be an integer >= 1"),
+        ({"threshold": 2}, r"threshold must be a number in \[0, 1\]"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            est.predict_proba_sparse(**kwargs)
+    with pytest.raises(ValueError, match=r"out must be a writeable float ndarray"):
+        est.predict_proba(out=np.empty((3, 3)))

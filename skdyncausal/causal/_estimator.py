@@ -5,8 +5,11 @@ The parts live next to it: validation, the pair split and the batches in
 ``_statistics.py``), the network in ``_module.py``.
 """
 
+import numbers
+
 import numpy as np
 import torch
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.metrics import roc_auc_score
 from sklearn.utils import check_random_state
@@ -555,16 +558,22 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             np.random.default_rng(self._stack_seed),
         )
 
-    def _proba_matrix(self, X, interventions):
+    def _proba_blocks(self, X, interventions):
+        """``(src, dst, proba)`` of every ordered pair, one source block at a time."""
         with self._threads():
             data = self._data_for(X, interventions)
-            P = np.zeros((data.p, data.p), dtype=np.float64)
             for src, dst, feats in self.featurizer_.iter_all_pairs(data):
-                P[src, dst] = self._probabilities(feats)
+                yield src, dst, self._probabilities(feats)
+
+    def _proba_matrix(self, X, interventions, out=None):
+        p = self.n_features_in_
+        P = np.zeros((p, p), dtype=np.float64) if out is None else out
+        for src, dst, proba in self._proba_blocks(X, interventions):
+            P[src, dst] = proba
         np.fill_diagonal(P, 0.0)
         return P
 
-    def predict_proba(self, X=None, *, interventions=None):
+    def predict_proba(self, X=None, *, interventions=None, out=None):
         """Probability of ``i -> j`` for every ordered pair.
 
         Parameters
@@ -574,19 +583,127 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             fit); None uses the data seen in fit (computed once, cached).
         interventions : array-like of shape (n_rows,), default=None
             Knock-out targets of the rows of X (None: all observational).
+        out : ndarray or numpy.memmap of shape (p, p), default=None
+            Preallocated float array (e.g. float32, or a memory-mapped file
+            from ``np.lib.format.open_memmap``) written block by block and
+            returned; nothing else of size ``p²`` is held. None: a new
+            float64 array.
 
         Returns
         -------
         P : ndarray of shape (p, p)
-            ``P[i, j]`` = probability of ``i -> j`` (float64 in [0, 1]);
-            the diagonal is 0.
+            ``P[i, j]`` = probability of ``i -> j`` (in [0, 1]); the
+            diagonal is 0.
+
+        See Also
+        --------
+        predict_proba_sparse : only the likely edges, for very many variables.
         """
         check_is_fitted(self, "net_")
+        if out is not None:
+            p = self.n_features_in_
+            ok = (
+                isinstance(out, np.ndarray)
+                and out.shape == (p, p)
+                and out.dtype.kind == "f"
+                and out.flags.writeable
+            )
+            if not ok:
+                raise ValueError(
+                    f"out must be a writeable float ndarray or memmap of shape (p, p) "
+                    f"= ({p}, {p}), e.g. np.empty(({p}, {p}), dtype=np.float32); got "
+                    f"{type(out).__name__} {getattr(out, 'shape', '')} "
+                    f"{getattr(out, 'dtype', '')}"
+                )
+            if X is None and interventions is None and "proba" in self._cache:
+                out[...] = self._cache["proba"]
+                return out
+            return self._proba_matrix(X, interventions, out)
         if X is None and interventions is None:
             if "proba" not in self._cache:
                 self._cache["proba"] = self._proba_matrix(None, None)
             return self._cache["proba"].copy()
         return self._proba_matrix(X, interventions)
+
+    def predict_proba_sparse(
+        self, X=None, *, interventions=None, threshold=None, top_k=None
+    ):
+        """The likely edges only, as a sparse matrix, in memory ``O(p · top_k)``.
+
+        Every ordered pair is scored, one block of sources at a time, but only
+        these pairs are kept: those with probability >= ``threshold``, the
+        ``top_k`` most probable effects of every variable and its ``top_k``
+        most probable causes. For numbers of variables where a dense
+        ``(p, p)`` matrix does not fit in memory.
+
+        Parameters
+        ----------
+        X, interventions : default=None
+            As in :meth:`predict_proba`.
+        threshold : float in [0, 1], default=None
+            Keep every pair with at least this probability.
+        top_k : int >= 1, default=None
+            Keep each variable's ``top_k`` most probable effects and causes.
+            At least one of ``threshold`` and ``top_k`` must be given.
+
+        Returns
+        -------
+        P : scipy.sparse.csr_matrix of shape (p, p), float32
+            The kept probabilities (row = cause); pairs not kept are absent.
+            Use ``to_frame``-like edge lists with ``P.tocoo()``.
+        """
+        check_is_fitted(self, "net_")
+        p = self.n_features_in_
+        if threshold is None and top_k is None:
+            raise ValueError(
+                "predict_proba_sparse needs threshold (e.g. 0.5) or top_k (e.g. "
+                "10), or both; for every pair use predict_proba."
+            )
+        if threshold is not None and not (
+            isinstance(threshold, numbers.Real) and 0.0 <= threshold <= 1.0
+        ):
+            raise ValueError(f"threshold must be a number in [0, 1]; got {threshold!r}")
+        if top_k is not None and not (
+            isinstance(top_k, numbers.Integral) and top_k >= 1
+        ):
+            raise ValueError(f"top_k must be an integer >= 1; got {top_k!r}")
+        k = None if top_k is None else int(min(top_k, p - 1))
+        rows, cols, vals = [], [], []
+        if k is not None:  # running top-k causes of every effect
+            best = np.full((k, p), -1.0, dtype=np.float32)
+            best_src = np.zeros((k, p), dtype=np.int64)
+        for src, dst, proba in self._proba_blocks(X, interventions):
+            proba = np.where(src == dst, -1.0, proba).astype(np.float32)
+            keep = np.zeros(proba.size, dtype=bool)
+            if threshold is not None:
+                keep |= proba >= threshold
+            if k is not None:
+                block = np.unique(src)
+                M = np.full((block.size, p), -1.0, dtype=np.float32)
+                M[np.searchsorted(block, src), dst] = proba
+                top = np.argpartition(-M, k - 1, axis=1)[:, :k]  # effects per cause
+                sel = np.zeros_like(M, dtype=bool)
+                np.put_along_axis(sel, top, True, axis=1)
+                keep |= sel[np.searchsorted(block, src), dst]
+                both = np.vstack([best, M])
+                both_src = np.vstack([best_src, np.repeat(block[:, None], p, 1)])
+                idx = np.argpartition(-both, k - 1, axis=0)[:k]
+                best = np.take_along_axis(both, idx, axis=0)
+                best_src = np.take_along_axis(both_src, idx, axis=0)
+            keep &= src != dst
+            rows.append(src[keep])
+            cols.append(dst[keep])
+            vals.append(proba[keep])
+        if k is not None:
+            ok = best >= 0
+            rows.append(best_src[ok])
+            cols.append(np.broadcast_to(np.arange(p), best.shape)[ok])
+            vals.append(best[ok])
+        rows, cols, vals = (np.concatenate(v) for v in (rows, cols, vals))
+        key, first = np.unique(rows * p + cols, return_index=True)
+        return sparse.csr_matrix(
+            (vals[first], (key // p, key % p)), shape=(p, p), dtype=np.float32
+        )
 
     def score(self, X, y=None, *, interventions=None):
         """AUROC on the held-out labelled pairs, with features from the rows X.
