@@ -141,14 +141,24 @@ MISSING = {"AUPRC": np.nan, "AUROC": np.nan, "orientation": np.nan}
 
 
 def run_methods(
-    record, X, prior, interventions, *, labels, seed, epochs, peer_names, budget
+    record,
+    X,
+    prior,
+    interventions,
+    *,
+    labels,
+    seed,
+    epochs,
+    peer_names,
+    budget,
+    methods=METHODS,
 ):
-    """Score every method of :data:`METHODS` and the peers in ``peer_names``.
+    """Score the ``methods`` (of :data:`METHODS`) and the peers in ``peer_names``.
 
     A peer that fails, declines or runs out of time is recorded with its
     reason; a failure of any other method stops the run.
     """
-    for name in (*METHODS, *peer_names):
+    for name in (*methods, *peer_names):
         scorer = peers.get_scorer(
             name,
             random_state=seed,
@@ -174,7 +184,16 @@ def run_methods(
 
 
 def run_setting(
-    setting, seed, *, p, n, fraction, epochs, peer_names=(), peer_budget=None
+    setting,
+    seed,
+    *,
+    p,
+    n,
+    fraction,
+    epochs,
+    peer_names=(),
+    peer_budget=None,
+    methods=METHODS,
 ):
     data = make_sem(
         n,
@@ -214,11 +233,14 @@ def run_setting(
         epochs=epochs,
         peer_names=peer_names,
         budget=peer_budget,
+        methods=methods,
     )
     return rows
 
 
-def run_protocol(seed, *, p, n, epochs, peer_names=(), peer_budget=None):
+def run_protocol(
+    seed, *, p, n, epochs, peer_names=(), peer_budget=None, methods=METHODS
+):
     """Real-data protocol: prior from some knock-outs, score on unseen ones."""
     n_ko = (2 * p) // 3
     data = make_sem(
@@ -268,6 +290,7 @@ def run_protocol(seed, *, p, n, epochs, peer_names=(), peer_budget=None):
         epochs=epochs,
         peer_names=peer_names,
         budget=peer_budget,
+        methods=methods,
     )
     return rows
 
@@ -409,6 +432,7 @@ def _grid_task(name, seed, args):
         epochs=args.epochs,
         peer_names=args.peer_names,
         peer_budget=args.peer_budget,
+        methods=args.methods,
     )
     return [dict(setting=name, seed=seed, **row) for row in rows]
 
@@ -422,6 +446,7 @@ def _protocol_task(seed, args):
         epochs=args.epochs,
         peer_names=args.peer_names,
         peer_budget=args.peer_budget,
+        methods=args.methods,
     )
     return [dict(seed=seed, **row) for row in rows]
 
@@ -456,8 +481,25 @@ def main(argv=None):
         default=PEER_BUDGET,
         help="seconds per peer call, in a child process that is then killed",
     )
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        choices=METHODS,
+        default=list(METHODS),
+        help="our variants and baselines to run (default: all)",
+    )
+    parser.add_argument(
+        "--peers",
+        nargs="+",
+        choices=peers.PEER_NAMES,
+        default=None,
+        help="peers to run, of those available (default: all available)",
+    )
     args = parser.parse_args(argv)
+    args.methods = tuple(args.methods)
     args.peer_names = () if args.no_peers else tuple(peers.available_peers())
+    if args.peers is not None:
+        args.peer_names = tuple(n for n in args.peer_names if n in args.peers)
     if args.jobs is None:
         args.jobs = 2 if args.quick else 1
     # Small models on a shared 2-core machine: one torch thread per process.
