@@ -159,12 +159,13 @@ def _worker(args):
 # ---------------------------------------------------------------------------
 
 
-def _simulate(p, n_samples, seed, path):
+def _simulate(p, n_samples, seed, path, graph="er"):
     from skdyncausal.datasets import make_prior, make_sem
 
     data = make_sem(
         n_samples=n_samples,
         n_variables=p,
+        graph=graph,
         mechanism="linear",
         n_interventions=p // 10,
         random_state=seed,
@@ -453,8 +454,10 @@ def _write_outputs(rows, args, command, machine, out_dir):
         "## Setting",
         "",
         f"- Data: `make_sem(n_samples={args.n_samples}, n_variables=p, "
-        f'mechanism="linear", n_interventions=p // 10, random_state={args.seed})` '
-        "(ER graph, expected degree 2, Gaussian noise, snr 1, 10 rows per "
+        f'graph="{args.graph}", mechanism="linear", n_interventions=p // 10, '
+        f"random_state={args.seed})` "
+        f"({'ER' if args.graph == 'er' else 'scale-free (Barabási–Albert, hubs)'} "
+        "graph, expected degree 2, Gaussian noise, snr 1, 10 rows per "
         "knock-out, standardized), so each data set has "
         f"{args.n_samples} + p rows.",
         "- Prior: `make_prior(adjacency, fraction=0.1)`: 10 % of the ordered "
@@ -579,6 +582,12 @@ def _parse(argv=None):
     )
     parser.add_argument("--n-samples", type=int, default=500)
     parser.add_argument(
+        "--graph",
+        choices=("er", "scale_free"),
+        default="er",
+        help="graph of make_sem: Erdős–Rényi or hub-dominated scale-free",
+    )
+    parser.add_argument(
         "--budget", type=float, default=900.0, help="seconds per (method, p) run"
     )
     parser.add_argument(
@@ -636,7 +645,7 @@ def main(argv=None):
         for p in p_values:
             data_path = Path(tmp) / f"data_p{p}.npz"
             adjacency, prior, n_rows = _simulate(
-                p, args.n_samples, args.seed, data_path
+                p, args.n_samples, args.seed, data_path, args.graph
             )
             mask = np.isnan(prior)
             for method in args.methods:
