@@ -183,6 +183,16 @@ class TrajectoryWindows(Dataset):
     windows are reproducible. With ``random_windows=False`` every window starts
     at 0 and decodes all frames (validation).
 
+    When ``random_starts`` and the window covers the whole trajectory
+    (``K + q = T``), the start still varies: a window starting at ``s`` takes the
+    rest of the trajectory, ``[s, T)``, as its query frames (a variable horizon),
+    so each instance gives many distinct contexts, which is valid for
+    autonomous dynamics. The start leaves at least half the horizon and at
+    least ``frames_per_window`` frames, so that the long lead times, where
+    forecasts are hardest, stay well trained; the missing frames of a shorter
+    window are padded with mask 0 (and repeated last times) so that windows
+    batch.
+
     Parameters
     ----------
     X : ndarray of shape (n, T, *obs), float32, standardised, NaN = missing
@@ -190,6 +200,9 @@ class TrajectoryWindows(Dataset):
     n_context : int
     horizon : int
         Number q of frames predicted after the context.
+    windows_per_instance : int, default=1
+        Windows drawn from each instance per pass over the dataset (item i is
+        a window of instance ``i % n``); 1 for validation.
     """
 
     def __init__(
@@ -202,6 +215,8 @@ class TrajectoryWindows(Dataset):
         frames_per_window=None,
         consistency=True,
         random_windows=True,
+        random_starts=False,
+        windows_per_instance=1,
     ):
         self.X = X
         self.times = times.astype(np.float32)
@@ -211,9 +226,11 @@ class TrajectoryWindows(Dataset):
         self.frames_per_window = frames_per_window
         self.consistency = consistency
         self.random_windows = random_windows
+        self.random_starts = random_starts
+        self.windows_per_instance = windows_per_instance if random_windows else 1
 
     def __len__(self):
-        return self.X.shape[0]
+        return self.X.shape[0] * self.windows_per_instance
 
     def _start(self, i, low, high):
         # Redraw a few times so that the context holds an observed frame.
@@ -224,20 +241,41 @@ class TrajectoryWindows(Dataset):
                 break
         return s
 
+    def _last_start(self, n_times):
+        """Latest window start: fixed windows of K + q frames, or with
+        ``random_starts`` at full horizon, any start leaving enough frames."""
+        k, q = self.n_context, self.horizon
+        last = n_times - k - q
+        if self.random_starts and last == 0:
+            q_min = max(1, (self.frames_per_window or 0) - k, math.ceil(q / 2))
+            last = max(0, n_times - k - min(q, q_min))
+        return last
+
     def __getitem__(self, i):
+        i = i % self.X.shape[0]  # windows_per_instance windows of each instance
         k, q = self.n_context, self.horizon
         n_times = self.X.shape[1]
         s = 0
         if self.random_windows:
-            s = self._start(i, 0, n_times - k - q)
+            s = self._start(i, 0, self._last_start(n_times))
         t = self.times[i]
-        frames = np.arange(s, s + k + q)
+        n_window = min(k + q, n_times - s)  # frames of this window
+        frames = np.arange(s, s + n_window)
         m = self.frames_per_window
-        if self.random_windows and m is not None and m < k + q:
+        if self.random_windows and m is not None and m < n_window:
             # Decode a random subset of the window: an unbiased estimate of the
             # reconstruction loss at a fraction of the decoder's cost.
-            frames = s + np.sort(torch.randperm(k + q)[:m].numpy())
+            frames = s + np.sort(torch.randperm(n_window)[:m].numpy())
         target = self.X[i, frames]
+        valid = np.ones(len(frames), dtype=bool)
+        size = k + q if m is None or not self.random_windows else min(m, k + q)
+        if len(frames) < size:
+            # A late start at full horizon: pad to the batch's window size with
+            # repeats of the last frame, masked out of every loss term.
+            pad = size - len(frames)
+            valid = np.r_[valid, np.zeros(pad, dtype=bool)]
+            frames = np.r_[frames, np.full(pad, frames[-1])]
+            target = self.X[i, frames]
         item = {
             "context": np.nan_to_num(self.X[i, s : s + k]),
             "context_times": t[s : s + k] - t[s],
@@ -248,8 +286,9 @@ class TrajectoryWindows(Dataset):
             # The query frames themselves: their per-frame encodings are the
             # targets the window's latent path is pulled towards.
             item["query_frames"] = np.nan_to_num(target)
-            item["query_mask"] = self.observed[i, frames]
-        mask = np.isfinite(target).astype(np.float32)
+            item["query_mask"] = self.observed[i, frames] & valid
+        view = (-1,) + (1,) * (target.ndim - 1)
+        mask = (np.isfinite(target) & valid.reshape(view)).astype(np.float32)
         return item, {"target": np.nan_to_num(target), "mask": mask}
 
 
@@ -436,8 +475,11 @@ def check_params(est):
     for name in ("conv_channels", "n_heads", "n_layers", "n_frequencies"):
         check.integer(name, 1)
     check.integer("n_posterior_samples", 2)
+    check.integer("refine_steps", 0)
+    check.real("refine_lr", 0, low_open=True)
     check.integer("horizon", 1, allow_none=True)
     check.integer("frames_per_window", 1, allow_none=True)
+    check.integer("windows_per_instance", 1)
     for name in ("attention_window", "min_period", "max_period"):
         check.real(name, 0, low_open=True, allow_none=True)
     check.real("consistency_weight", 0)
@@ -449,8 +491,11 @@ def check_params(est):
     )
     check.real("validation_fraction", 0, 1, low_open=True)
     check.flag("curriculum")
+    check.flag("random_starts")
+    check.flag("calibrate_std")
     check.flag("warm_start")
     check.choice("extrapolation", ("roll", "raise"))
+    check.choice("lr_schedule", ("constant", "cosine"))
     check.choice("latent_layout", ("global", "grid"))
     check.integer("latent_stride", 1)
     stride, heads, width = est.latent_stride, est.n_heads, est.token_dim

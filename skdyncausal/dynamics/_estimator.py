@@ -5,9 +5,12 @@ The parts live next to it: validation, normalisation and training windows in
 ``_latent_ode.py``), forecasting in ``_forecast.py``.
 """
 
+import math
+
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import Callback
 from skorch.helper import predefined_split
 
 from .._base import TorchEstimatorMixin, resolve_device, seed_from, torch_rng
@@ -22,6 +25,7 @@ from ._data import (
     check_scored,
     check_times,
     curriculum_stages,
+    frame_observed,
     frame_statistics,
     max_window_span,
     module_params,
@@ -33,6 +37,28 @@ from ._forecast import Forecaster
 from ._module import LatentDynamicsLoss, LatentDynamicsModule
 
 __all__ = ["LatentDynamicsRegressor"]
+
+_CALIBRATION_INSTANCES = 64  # training instances whose forecasts calibrate the std
+_Z90 = 1.6448536269514722  # half-width of the central 90 % normal interval
+
+
+class CosineSchedule(Callback):
+    """Learning rate ``lr · ½(1 + cos(π e / E))`` at epoch e of E: a cosine decay
+    over the epochs of one ``fit`` (or ``partial_fit``) call."""
+
+    def __init__(self, lr, epochs):
+        self.lr = lr
+        self.epochs = epochs
+        self.done = 0
+
+    def restart(self, lr, epochs):
+        self.lr, self.epochs, self.done = lr, epochs, 0
+
+    def on_epoch_begin(self, net, **kwargs):
+        frac = min(self.done / max(1, self.epochs), 1.0)
+        for group in net.optimizer_.param_groups:
+            group["lr"] = self.lr * 0.5 * (1.0 + math.cos(math.pi * frac))
+        self.done += 1
 
 
 class LatentDynamicsRegressor(
@@ -112,6 +138,25 @@ class LatentDynamicsRegressor(
         Frames of each training window (context plus horizon) decoded per
         step, drawn at random: an unbiased estimate of the reconstruction loss
         that cuts the decoder's cost, which dominates a step. None decodes all.
+    random_starts : bool, default=False
+        Start each training window at a random frame of its trajectory also
+        at the full horizon (``horizon=None``): a window starting at frame s
+        then has the context ``[s, s + n_context)`` and the rest of the
+        trajectory as its query frames (at least half the horizon and at
+        least ``frames_per_window`` frames), so every instance gives many
+        distinct contexts. Only valid for autonomous systems, whose dynamics
+        do not depend on absolute time. Off by default: on 200 pendulum
+        videos (one seed) it raised the test nMSE after 50 epochs from 0.58
+        to 0.63, the windows being harder to fit in that budget, and lowered
+        it after 100 epochs from 0.56 to 0.55, where it also raised the
+        held-out R² of a linear probe of gravity on ψ from 0.49 to 0.68.
+        With a ``horizon`` shorter than the trajectories, windows start at
+        random frames whatever this is.
+    windows_per_instance : int, default=1
+        Training windows drawn from each instance per epoch, each at its own
+        random start: an epoch takes this many times more steps. (Two
+        windows of 12 decoded frames instead of one of 20 cost 1.3 times as
+        much per epoch on pendulum videos and did not forecast better.)
     consistency_weight : float, default=0.1
         Weight of the consistency term: each window's latent path is pulled
         towards the per-frame latent states read from the observed frames one
@@ -127,6 +172,29 @@ class LatentDynamicsRegressor(
         Dropout rate in attention, feed-forward and time-map layers.
     n_posterior_samples : int, default=20
         ψ samples used by ``predict(..., return_std=True)``.
+    calibrate_std : bool, default=True
+        Rescale the predictive std of ``predict(..., return_std=True)`` by the
+        factor ``std_scale_`` that makes its central 90 % normal intervals
+        cover 90 % of the values, measured at the end of ``fit`` on forecasts
+        of up to 64 training instances from their first context frames (not
+        held out, so it relies on training and test errors being alike).
+        False keeps the raw std (factor 1). The raw intervals were far too
+        wide (factors 0.12 to 0.16 on pendulum videos, 0.44 on
+        Lotka-Volterra, 0.36 on reaction-diffusion fields): calibrated, their
+        90 % intervals covered 87 to 90 % of held-out values.
+    refine_steps : int, default=20
+        Gradient (Adam) steps that refine ψ of each new instance at predict
+        and transform time, so that the frames decoded at the context times
+        fit the observed context frames, with the encoder's posterior as the
+        prior (a MAP estimate); only ψ moves, the weights do not. 0 uses the
+        encoder's ψ as is. With the same weights, 20 steps changed the test
+        nMSE on 200 pendulum videos from 0.581 to 0.560 and from 0.607 to
+        0.619 (two seeds, 50 epochs; 0.557 to 0.530 after 100 epochs), and
+        lowered it by 1 to 3 % on Lotka-Volterra and reaction-diffusion; they
+        cost 20 forward and backward passes of the context frames per predict
+        or transform call (they doubled the time of 1,000 queries).
+    refine_lr : float, default=0.05
+        Step size of those refinement steps.
     extrapolation : {"roll", "raise"}, default="roll"
         Query times later than the longest trained window: ``"roll"`` predicts
         to the end of that window, re-encodes the predicted frames as a new
@@ -143,6 +211,11 @@ class LatentDynamicsRegressor(
         too).
     lr : float, default=1e-3
         Learning rate.
+    lr_schedule : {"constant", "cosine"}, default="constant"
+        ``"cosine"`` decays the learning rate from ``lr`` towards 0 along a
+        half cosine over the epochs of each ``fit`` or ``partial_fit`` call.
+        (On 200 pendulum videos, 50 epochs of a cosine decay from 2e-3 ended
+        at test nMSE 0.68, against 0.58 at the constant default.)
     weight_decay : float, default=0.0
         Weight decay of the optimizer.
     gradient_clip : float or None, default=5.0
@@ -193,6 +266,8 @@ class LatentDynamicsRegressor(
         in units of ``times``; predictions further out are rolled forward.
     obs_mean_, obs_std_ : ndarray
         Per-channel (per-feature for vectors) normalisation of the frames.
+    std_scale_ : float
+        Factor applied to the predictive std (see ``calibrate_std``).
 
     See Also
     --------
@@ -253,15 +328,21 @@ class LatentDynamicsRegressor(
         horizon=None,
         curriculum=False,
         frames_per_window=20,
+        random_starts=False,
+        windows_per_instance=1,
         consistency_weight=0.1,
         kl_weight=0.01,
         dropout=0.1,
         n_posterior_samples=20,
+        calibrate_std=True,
+        refine_steps=20,
+        refine_lr=0.05,
         extrapolation="roll",
         max_epochs=100,
         batch_size=16,
         optimizer="adamw",
         lr=1e-3,
+        lr_schedule="constant",
         weight_decay=0.0,
         gradient_clip=5.0,
         early_stopping=False,
@@ -291,15 +372,21 @@ class LatentDynamicsRegressor(
         self.horizon = horizon
         self.curriculum = curriculum
         self.frames_per_window = frames_per_window
+        self.random_starts = random_starts
+        self.windows_per_instance = windows_per_instance
         self.consistency_weight = consistency_weight
         self.kl_weight = kl_weight
         self.dropout = dropout
         self.n_posterior_samples = n_posterior_samples
+        self.calibrate_std = calibrate_std
+        self.refine_steps = refine_steps
+        self.refine_lr = refine_lr
         self.extrapolation = extrapolation
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.optimizer = optimizer
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.weight_decay = weight_decay
         self.gradient_clip = gradient_clip
         self.early_stopping = early_stopping
@@ -353,7 +440,34 @@ class LatentDynamicsRegressor(
             Xs = standardize(X, self.obs_mean_, self.obs_std_)
             seed = seed_from(self.random_state)
             self._fit_windows(Xs, t, seed, self.max_epochs, new=True)
+            self._calibrate(Xs, t, seed)
         return self
+
+    def _calibrate(self, Xs, t, seed):
+        """Set ``std_scale_``: the 90 % quantile of |error| / std on forecasts of
+        training instances from their first context frames, over the normal
+        quantile, so that the scaled 90 % intervals cover 90 % of them."""
+        self.std_scale_ = 1.0
+        if not self.calibrate_std:
+            return
+        k, q = self.n_context, self.horizon_
+        rng = np.random.default_rng(seed)
+        idx = np.sort(rng.permutation(Xs.shape[0])[:_CALIBRATION_INSTANCES])
+        tau = (t[idx] - t[idx, :1]) / self.time_scale_
+        observed = frame_observed(Xs[idx])[:, :k]
+        with torch_rng(seed, self.device_):
+            mean, std = self._forecaster().predict(
+                Xs[idx, :k],
+                tau[:, :k],
+                observed,
+                tau[:, k : k + q],
+                self.n_posterior_samples,
+            )
+        target = Xs[idx, k : k + q]
+        ratio = np.abs(target - mean) / std
+        ratio = ratio[np.isfinite(ratio)]
+        if ratio.size:
+            self.std_scale_ = float(np.quantile(ratio, 0.9) / _Z90)
 
     def _fit_windows(self, Xs, t, seed, epochs, *, new):
         """Train on windows of the standardised trajectories: a new net, or
@@ -372,6 +486,8 @@ class LatentDynamicsRegressor(
                 rng=np.random.default_rng(seed),
                 frames_per_window=self.frames_per_window,
                 consistency=self.consistency_weight > 0,
+                random_starts=bool(self.random_starts),
+                windows_per_instance=self.windows_per_instance,
             )
             if new:
                 self.net_ = self._make_net(
@@ -385,9 +501,15 @@ class LatentDynamicsRegressor(
                     criterion__kl_weight=float(self.kl_weight),
                     criterion__consistency_weight=float(self.consistency_weight),
                 )
+                if self.lr_schedule == "cosine":
+                    schedule = CosineSchedule(float(self.lr), epochs)
+                    self.net_.callbacks.append(("lr_schedule", schedule))
                 self.net_.initialize()
             else:
                 net = self.net_
+                schedule = dict(net.callbacks_).get("lr_schedule")
+                if schedule is not None:
+                    schedule.restart(float(self.lr), epochs)
                 net.train_split = None
                 if "early_stopping" in dict(net.callbacks_):
                     net.train_split = predefined_split(valid_ds or train_ds)
@@ -445,6 +567,7 @@ class LatentDynamicsRegressor(
         with self._rollback(weights=True), self._threads():
             self.horizon_ = min(self.horizon_, X.shape[1] - self.n_context)
             self._fit_windows(Xs, t, seed, epochs, new=False)
+            self._calibrate(Xs, t, seed)
             self.horizon_ = saved_horizon
         return self
 
@@ -471,6 +594,8 @@ class LatentDynamicsRegressor(
             trained_span=self.trained_span_,
             rolls=self.dynamics == "direct",
             extrapolation=self.extrapolation,
+            refine_steps=self.refine_steps,
+            refine_lr=self.refine_lr,
         )
 
     def predict(self, X, times=None, *, context_times=None, return_std=False):
@@ -493,7 +618,8 @@ class LatentDynamicsRegressor(
             per-instance times.
         return_std : bool, default=False
             Also return the predictive standard deviation: spread over
-            ``n_posterior_samples`` draws of ψ plus the learned observation noise.
+            ``n_posterior_samples`` draws of ψ plus the learned observation
+            noise, times ``std_scale_`` (see ``calibrate_std``).
 
         Returns
         -------
@@ -510,12 +636,16 @@ class LatentDynamicsRegressor(
         y = unstandardize(mean, self.obs_mean_, self.obs_std_, self.obs_shape_)
         if return_std:
             sd = unstandardize(
-                std, self.obs_mean_, self.obs_std_, self.obs_shape_, scale_only=True
+                std * getattr(self, "std_scale_", 1.0),
+                self.obs_mean_,
+                self.obs_std_,
+                self.obs_shape_,
+                scale_only=True,
             )
             return y, sd
         return y
 
-    def transform(self, X, *, context_times=None):
+    def transform(self, X, *, context_times=None, pool=None):
         """Instance encodings ψ (posterior means) from the first context frames.
 
         Parameters
@@ -523,17 +653,43 @@ class LatentDynamicsRegressor(
         X : array-like of shape (n_instances, n_ctx) + obs_shape
         context_times : array-like, default=None
             As in :meth:`predict`.
+        pool : {None, "mean", "moments"}, default=None
+            A global summary of a latent grid (``latent_layout="grid"`` only):
+            ``"mean"`` averages each of the ``latent_dim`` channels over the
+            cells, ``"moments"`` gives each channel's mean and standard
+            deviation over the cells (means first). Per-instance constants
+            of a spatially extended system (a diffusion coefficient, a
+            reaction rate) act alike in every cell, so such a summary is what
+            a probe or a downstream model of them needs, independent of where
+            the features of the initial field lie. None returns the whole map.
 
         Returns
         -------
         psi : ndarray of shape (n_instances, latent_dim), float64
             With ``latent_layout="grid"``, shape (n_instances, latent_dim *
             n_cells): the map of ``latent_dim`` channels on the latent grid,
-            flattened channel-major.
+            flattened channel-major; with ``pool``, (n_instances, latent_dim)
+            for ``"mean"`` and (n_instances, 2 * latent_dim) for
+            ``"moments"``.
         """
+        if pool not in (None, "mean", "moments"):
+            raise ValueError(f"pool must be None, 'mean' or 'moments'; got {pool!r}.")
+        check_is_fitted(self, "net_")
+        if pool is not None and self.latent_layout != "grid":
+            raise ValueError(
+                f"pool={pool!r} summarises a latent grid, but the estimator was "
+                f"fitted with latent_layout={self.latent_layout!r}, whose ψ is a "
+                "vector already; use pool=None."
+            )
         Xs, _, ctx_tau, observed = self._context(X, context_times)
         with self._threads():
-            return self._forecaster().transform(Xs, ctx_tau, observed)
+            psi = self._forecaster().transform(Xs, ctx_tau, observed)
+        if pool is None:
+            return psi
+        cells = psi.reshape(psi.shape[0], self.latent_dim, -1)
+        if pool == "mean":
+            return cells.mean(-1)
+        return np.concatenate([cells.mean(-1), cells.std(-1)], axis=1)
 
     def fit_transform(self, X, y=None, *, times=None):
         """Fit, then return ψ of the training instances (their first frames)."""

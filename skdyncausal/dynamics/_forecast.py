@@ -44,12 +44,28 @@ class Forecaster:
         GRU).
     extrapolation : {"roll", "raise"}
         ``"raise"`` refuses queries past the trained span of a rolling map.
+    refine_steps : int, default=0
+        Adam steps on ψ that fit the decoded context to the observed context
+        frames (see :meth:`refine`); 0 keeps the encoder's ψ.
+    refine_lr : float, default=0.05
+        Step size of those steps.
     """
 
     def __init__(
-        self, module, device, *, time_scale, trained_span, rolls, extrapolation
+        self,
+        module,
+        device,
+        *,
+        time_scale,
+        trained_span,
+        rolls,
+        extrapolation,
+        refine_steps=0,
+        refine_lr=0.05,
     ):
         self.module = module.eval()
+        self.refine_steps = int(refine_steps)
+        self.refine_lr = float(refine_lr)
         self.device = device
         self.time_scale = float(time_scale)
         self.trained_span = float(trained_span)
@@ -99,14 +115,44 @@ class Forecaster:
         """ψ mean and log-variance (b, L) of standardised context frames.
 
         Xs (b, K, C[, H, W]) with NaN for unobserved frames, tau (b, K)
-        relative context times, observed (b, K) bool.
+        relative context times, observed (b, K) bool. With ``refine_steps``,
+        the mean is refined on the context frames (:meth:`refine`).
         """
+        frames = self._tensor(np.nan_to_num(Xs))
+        tau = self._tensor(tau)
+        observed = torch.as_tensor(observed, device=self.device)
         with torch.no_grad():
-            return self.module.encode(
-                self._tensor(np.nan_to_num(Xs)),
-                self._tensor(tau),
-                torch.as_tensor(observed, device=self.device),
-            )
+            mean, logvar = self.module.encode(frames, tau, observed)
+        if self.refine_steps:
+            mask = torch.as_tensor(np.isfinite(Xs), device=self.device)
+            mask = mask & observed.reshape(observed.shape + (1,) * (Xs.ndim - 2))
+            mean = self.refine(mean, logvar, frames, tau, mask.to(frames.dtype))
+        return mean, logvar
+
+    def refine(self, mean, logvar, frames, tau, mask):
+        """ψ that best explains the context: a MAP estimate under the encoder.
+
+        Minimises, per instance, the Gaussian negative log-likelihood of the
+        observed context frames decoded from ψ (with the learned observation
+        noise) plus ½ Σ (ψ − μ)² / σ², the encoder's posterior N(μ, σ²) as the
+        prior, by ``refine_steps`` Adam steps from ψ = μ. The encoder amortises
+        inference over all instances; the steps close part of its gap on a
+        new instance. Only ψ is updated, never the weights.
+        """
+        module = self.module
+        noise = module.observation_logvar()[0].detach().exp()  # (C[, 1, 1])
+        precision = torch.exp(-logvar)
+        psi = mean.detach().clone().requires_grad_(True)
+        optimizer = torch.optim.Adam([psi], lr=self.refine_lr)
+        with torch.enable_grad():
+            for _ in range(self.refine_steps):
+                pred = module.decode(module.latent(psi, tau))  # (b, K, *obs)
+                fit = ((pred - frames) ** 2 / noise * mask).sum()
+                prior = ((psi - mean) ** 2 * precision).sum()
+                (grad,) = torch.autograd.grad(0.5 * (fit + prior), psi)
+                psi.grad = grad
+                optimizer.step()
+        return psi.detach()
 
     def transform(self, Xs, tau, observed):
         """ψ means of all instances, encoded in chunks: (n, L) float64."""
