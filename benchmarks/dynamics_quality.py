@@ -22,16 +22,21 @@ On the fields every neural contender uses ``latent_layout="grid"`` (a latent
 map instead of a vector; the ODE gets a convolutional vector field, the GRU a
 convolutional GRU cell).
 
+Every contender runs at the estimator's defaults (only ``n_context``, the
+variant and, on the fields, ``latent_layout`` are set), with the same epochs.
 Per contender and system: test nMSE as mean ± sd over seeds (each seed draws
-new data and new weights), the nMSE curve over the horizon, seconds per training
-epoch, seconds of training until the training loss first reaches a level every
-neural contender reached (time to a fixed quality), seconds for 1,000 query
-times of one instance, and the parameter count. Timings come with their ratio
-to ours, measured in the same run. On the first seed it probes ψ with a linear
-model for per-instance constants invisible in one frame (the pendulum's gravity,
-the Lotka-Volterra rates, the reaction-diffusion coefficients) and the
-pendulum's initial energy, next to the same probe on a randomly initialised
-encoder and on PCA of the context frames; on the pendulum it also runs the
+new data and new weights), the nMSE curve over the horizon, the share of
+held-out values inside the 90 % intervals of ``predict(..., return_std=True)``,
+seconds per training epoch, seconds of training until the training loss first
+reaches a level every neural contender reached (time to a fixed quality),
+seconds for 1,000 query times of one instance, and the parameter count. Timings
+come with their ratio to ours, measured in the same run. On the first seed it
+probes ψ with a linear model (ridge on standardised ψ) and an RBF kernel ridge
+for per-instance constants invisible in one frame (the pendulum's gravity, the
+Lotka-Volterra rates, the reaction-diffusion coefficients, from the grid's
+global summary ``transform(pool="moments")``) and the pendulum's initial
+energy, next to the same probes on a randomly initialised encoder and on PCA of
+the context frames; on the pendulum it also runs the
 transfer experiment: pretrained on rod
 lengths 0.5-0.7, fine-tuned on 8 %, 16 % and 32 % of a pool with lengths
 0.8-1.0, against training from scratch on the same data, for ours and the
@@ -61,8 +66,12 @@ import pandas as pd
 import torch
 from sklearn.base import clone
 from sklearn.decomposition import PCA
+from sklearn.kernel_ridge import KernelRidge
 from sklearn.linear_model import RidgeCV
 from sklearn.metrics import r2_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skdyncausal.datasets import (
     make_lotka_volterra,
@@ -73,6 +82,7 @@ from skdyncausal.dynamics import LatentDynamicsRegressor
 from skdyncausal.metrics import normalized_mse
 
 K = 10  # context frames
+Z90 = 1.6448536269514722  # half-width of the central 90 % normal interval
 RESULTS = Path(__file__).parent / "results"
 HAS_TORCHDIFFEQ = importlib.util.find_spec("torchdiffeq") is not None
 
@@ -173,6 +183,14 @@ def evaluate(predict, test):
     )
 
 
+def coverage90(est, test):
+    """Share of held-out values after the context inside the central 90 %
+    normal interval of ``predict(..., return_std=True)``."""
+    X, t = test["X"], test["t"]
+    mean, std = est.predict(X[:, :K], t[K:], return_std=True)
+    return float(np.mean(np.abs(X[:, K:] - mean) <= Z90 * std))
+
+
 def baselines(train, test):
     mean_frame = np.nanmean(train["X"], axis=(0, 1))
 
@@ -222,6 +240,7 @@ def run_system(name, train, test, params, seed, contenders, rows, curves):
         fit_s = time.perf_counter() - t0
         res = evaluate(lambda c, q, e=est: e.predict(c, q), test)
         res.update(
+            coverage=coverage90(est, test),
             fit_s=fit_s,
             epoch_s=float(np.median([h["dur"] for h in est.history_])),
             query_s=query_seconds(est, test["X"][:1, :K], test["t"][-1]),
@@ -246,6 +265,7 @@ def run_system(name, train, test, params, seed, contenders, rows, curves):
                 seed=seed,
                 nmse_on_grid=res["nmse_on"],
                 nmse_between_frames=res["nmse_off"],
+                coverage_90=res.get("coverage"),
                 s_per_epoch=res.get("epoch_s"),
                 s_to_fixed_loss=res.get("to_level_s"),
                 s_1000_queries=res.get("query_s"),
@@ -264,24 +284,47 @@ PROBE_TARGETS = {
 }
 
 
-def probe_rows(system, ours, train, test, rows):
-    """Held-out R² of linear probes of per-instance constants from ψ.
+def linear_probe():
+    """Ridge on standardised features, its penalty chosen by cross-validation."""
+    return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13)))
 
-    Next to the same probe on a randomly initialised encoder and on PCA of the
-    context frames (as many components as ψ has values, at most 16).
+
+def kernel_probe(n_features):
+    """RBF kernel ridge on standardised features, penalty and width by 5-fold
+    cross-validation."""
+    grid = {
+        "alpha": np.logspace(-3, 1, 5),
+        "gamma": np.array([0.1, 0.3, 1.0, 3.0]) / n_features,
+    }
+    search = GridSearchCV(KernelRidge(kernel="rbf"), grid, cv=5)
+    return make_pipeline(StandardScaler(), search)
+
+
+def probe_rows(system, ours, train, test, rows):
+    """Held-out R² of linear and kernel probes of per-instance constants.
+
+    Features: ψ of the trained model, ψ of a randomly initialised one and PCA
+    of the context frames (as many components as ψ has values, at most 16).
+    On a latent grid ψ enters as its global summary ``transform(pool=
+    "moments")``: the mean and std of each channel over the cells.
     """
     targets = next(v for k, v in PROBE_TARGETS.items() if system.startswith(k))
     untrained = clone(ours).set_params(lr=1e-12, max_epochs=1)
     untrained.fit(train["X"][:64], times=train["t"])
+    pool = "moments" if ours.latent_layout == "grid" else None
     flat_tr = train["X"][:, :K].reshape(len(train["X"]), -1)
     flat_te = test["X"][:, :K].reshape(len(test["X"]), -1)
-    n_pca = min(16, ours.transform(test["X"][:1]).shape[1], len(flat_tr) - 1)
+    n_psi = ours.transform(test["X"][:1], pool=pool).shape[1]
+    n_pca = min(16, n_psi, len(flat_tr) - 1)
     pca = PCA(n_pca, random_state=0).fit(flat_tr)
     features = {
-        "ψ (trained)": (ours.transform(train["X"]), ours.transform(test["X"])),
-        "ψ (random init)": (
-            untrained.transform(train["X"]),
-            untrained.transform(test["X"]),
+        "ψ": (
+            ours.transform(train["X"], pool=pool),
+            ours.transform(test["X"], pool=pool),
+        ),
+        "ψ random init": (
+            untrained.transform(train["X"], pool=pool),
+            untrained.transform(test["X"], pool=pool),
         ),
         "PCA of context": (pca.transform(flat_tr), pca.transform(flat_te)),
     }
@@ -289,8 +332,12 @@ def probe_rows(system, ours, train, test, rows):
         row = dict(system=system, constant=target)
         y_tr, y_te = train["params"][target], test["params"][target]
         for name, (f_tr, f_te) in features.items():
-            probe = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(f_tr, y_tr)
-            row[f"R² {name}"] = r2_score(y_te, probe.predict(f_te))
+            for kind, probe in (
+                ("linear", linear_probe()),
+                ("kernel", kernel_probe(f_tr.shape[1])),
+            ):
+                probe.fit(f_tr, y_tr)
+                row[f"R² {name} ({kind})"] = r2_score(y_te, probe.predict(f_te))
         rows.append(row)
 
 
@@ -351,6 +398,7 @@ def summary_table(quality):
             "between / on": f"{(g.nmse_between_frames / g.nmse_on_grid).mean():.3f}",
         }
         if g.s_per_epoch.notna().all():
+            row["90 % interval coverage"] = mean_sd(g.coverage_90)
             for col, label in (
                 ("s_per_epoch", "s/epoch"),
                 ("s_to_fixed_loss", "s to fixed loss"),
@@ -420,7 +468,12 @@ def write(out, cfg, rows, curves, probes, transfer, t_start, args, final=False):
         "fields all use latent_layout='grid'. Mean ± sd over seeds (new data and "
         "weights per seed). 's to fixed loss': training seconds until the "
         "training loss first reached the worst final training loss of the neural "
-        "contenders on that system and seed. Ratios are to ours, same run.",
+        "contenders on that system and seed. Ratios are to ours, same run. "
+        "'90 % interval coverage': share of the held-out values after the "
+        "context inside the central 90 % normal interval of "
+        "`predict(..., return_std=True)` (calibrated: 0.90). All estimator "
+        "parameters but n_context (and the variant, and latent_layout on the "
+        "fields) are the defaults.",
         "",
         "## Forecast nMSE (lower is better) and cost",
         "",
@@ -432,11 +485,17 @@ def write(out, cfg, rows, curves, probes, transfer, t_start, args, final=False):
         "(data in `dynamics_quality_curves.csv`); per-seed rows in "
         "`dynamics_quality.csv`.",
         "",
-        "## ψ probes (first seed; held-out R² of a ridge probe)",
+        "## ψ probes (first seed; held-out R² of linear and kernel probes)",
         "",
         "Per-instance constants that one frame does not show (gravity, rate "
         "constants, diffusion and rotation rate), and the pendulum's initial "
-        "energy. PCA: 16 components of the 10 context frames (pixels).",
+        "energy. Linear: ridge on standardised features; kernel: RBF kernel "
+        "ridge on standardised features, penalty and width by 5-fold "
+        "cross-validation on the training instances. ψ of the reaction-"
+        "diffusion grid enters as its global summary `transform(pool="
+        "'moments')` (mean and std of each latent channel over the cells). "
+        "PCA: as many components of the 10 context frames (pixels) as ψ has "
+        "values, at most 16.",
         "",
         pd.DataFrame(probes).to_markdown(index=False, floatfmt=".3f"),
         "",
@@ -473,7 +532,8 @@ def main(argv=None):
     contenders = {
         k: v for k, v in CONTENDERS.items() if HAS_TORCHDIFFEQ or "dopri5" not in k
     }
-    params = dict(n_context=K, batch_size=16, lr=1e-3, device=args.device)
+    # Everything else at the estimator's defaults, the same for every contender.
+    params = dict(n_context=K, device=args.device)
     rows, curves, probes, transfer = [], [], [], []
     t_start = time.perf_counter()
     for seed in range(cfg["seeds"]):
