@@ -6,6 +6,22 @@ import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
 
+# The small dynamics configuration of the dynamics tests (a few seconds per fit).
+DYN_SMALL = dict(
+    n_context=4,
+    latent_dim=4,
+    token_dim=16,
+    hidden_dim=32,
+    conv_channels=4,
+    n_heads=2,
+    n_layers=2,
+    n_frequencies=4,
+    max_epochs=2,
+    batch_size=8,
+    n_posterior_samples=4,
+    random_state=0,
+)
+
 DYN_TINY = dict(
     n_context=3,
     latent_dim=2,

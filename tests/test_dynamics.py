@@ -4,6 +4,7 @@ import contextlib
 import io
 import re
 
+import _helpers
 import numpy as np
 import pytest
 import torch
@@ -14,20 +15,7 @@ from skdyncausal.dynamics import (
 )
 from skdyncausal.metrics import normalized_mse
 
-TINY = dict(
-    n_context=4,
-    latent_dim=4,
-    token_dim=16,
-    hidden_dim=32,
-    conv_channels=4,
-    n_heads=2,
-    n_layers=2,
-    n_frequencies=4,
-    max_epochs=2,
-    batch_size=8,
-    n_posterior_samples=4,
-    random_state=0,
-)
+TINY = _helpers.DYN_SMALL
 
 
 def sines(n=20, n_times=12, seed=0, t_end=6.0):

@@ -3,6 +3,7 @@ grid summaries of LatentDynamicsRegressor: values, not only shapes."""
 
 import math
 
+import _helpers
 import numpy as np
 import pytest
 import torch
@@ -10,20 +11,7 @@ import torch
 from skdyncausal.dynamics import LatentDynamicsRegressor
 from skdyncausal.dynamics._data import TrajectoryWindows
 
-TINY = dict(
-    n_context=4,
-    latent_dim=4,
-    token_dim=16,
-    hidden_dim=32,
-    conv_channels=4,
-    n_heads=2,
-    n_layers=2,
-    n_frequencies=4,
-    max_epochs=2,
-    batch_size=8,
-    n_posterior_samples=4,
-    random_state=0,
-)
+TINY = _helpers.DYN_SMALL
 
 
 def sines(n=20, n_times=12, seed=0):
