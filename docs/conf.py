@@ -1,4 +1,4 @@
-"""Sphinx configuration: python -m sphinx -W -b html docs docs/_build/html"""
+"""Sphinx configuration: python -m sphinx -W -j 2 -b html docs docs/_build/html"""
 
 import os
 import sys
@@ -80,9 +80,12 @@ html_theme_options = {
 # The examples run when the docs are built, small unless SKDYNCAUSAL_DOCS_FULL=1
 # (docs/_gallery.py), so every gallery page shows its figures and output. They
 # train small networks, for which one torch thread is the fastest, all the more
-# on cores shared with other work.
+# on cores shared with other work. With ``-j N`` the examples run in N worker
+# processes ("parallel": True takes Sphinx's -j), where joblib gives each one
+# thread per core it has.
 torch.set_num_threads(1)
 sphinx_gallery_conf = {
+    "parallel": True,
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def html(tmp_path_factory):
-    """The HTML of a fresh build (examples run, small: docs/_gallery.py)."""
+    """HTML of a fresh build (examples run small, two at a time: docs/_gallery.py)."""
     for module in ("sphinx", "numpydoc", "sphinx_gallery", "myst_parser"):
         pytest.importorskip(module, reason="the docs extra is not installed")
     pytest.importorskip("pydata_sphinx_theme", reason="the docs extra is not installed")
@@ -36,7 +36,8 @@ def html(tmp_path_factory):
     )
     shutil.copytree(ROOT / "skdyncausal", tmp_path / "skdyncausal")
     out = tmp_path / "html"
-    cmd = [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(src), str(out)]
+    cmd = [sys.executable, "-m", "sphinx", "-W", "-q", "-j", "2", "-b", "html"]
+    cmd += [str(src), str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out

@@ -1,7 +1,8 @@
 """Every Python code block of the README and the user guide runs as written.
 
 Each block runs on its own in a fresh interpreter (so a block that leans on
-names from an earlier one fails), from an empty working folder.
+names from an earlier one fails), from an empty working folder; two blocks
+run at a time, one thread each.
 """
 
 import os
@@ -9,6 +10,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -50,16 +52,29 @@ def test_blocks_are_found():
     assert sum(n.startswith("user_guide") for n in names) >= 5
 
 
-@pytest.mark.parametrize(("name", "code"), BLOCKS, ids=[n for n, _ in BLOCKS])
-def test_code_block_runs_verbatim(name, code, tmp_path):
+def _run_block(code, folder):
     env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", code],
-        cwd=tmp_path,
+        cwd=folder,
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """Every block's finished process, two at a time (one thread each)."""
+    folders = [tmp_path_factory.mktemp(name) for name, _ in BLOCKS]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        procs = pool.map(_run_block, [code for _, code in BLOCKS], folders)
+        return dict(zip([name for name, _ in BLOCKS], procs))
+
+
+@pytest.mark.parametrize("name", [n for n, _ in BLOCKS])
+def test_code_block_runs_verbatim(name, finished):
+    proc = finished[name]
     assert proc.returncode == 0, f"{name} failed:\n{proc.stderr[-2000:]}"
