@@ -45,7 +45,7 @@ truth = data.adjacency
 prior = make_prior(truth, fraction=0.3, random_state=0)
 unknown = np.isnan(prior)  # the pairs to evaluate on (diagonal excluded later)
 
-raw = CausalStructureEstimator(random_state=0)
+raw = CausalStructureEstimator(calibration=None, random_state=0)
 raw.fit(data.X, prior=prior, interventions=data.interventions)
 cal = CausalStructureEstimator(calibration="beta", prior_folds=3, random_state=0)
 cal.fit(data.X, prior=prior, interventions=data.interventions)

@@ -7,7 +7,8 @@ change of behaviour is intended, and say why in the commit:
 ``python tests/_reference.py`` rewrites everything, ``python tests/_reference.py
 causal`` (or ``dyn``) only that estimator's entries. The causal entries
 were re-recorded when the default pair statistics gained the conditional
-independence, v-structure and causal-order evidence.
+independence, v-structure and causal-order evidence, and again when beta
+calibration became the default.
 """
 
 from pathlib import Path

@@ -235,15 +235,15 @@ def test_grid_search_selects_by_held_out_auroc(sem, prior):
     params = {**FAST, "validation_fraction": 0.5}
     grid = GridSearchCV(
         CausalStructureEstimator(**params),
-        {"architecture": ["no_image", "graph"]},
+        {"architecture": ["no_image", "full"]},
         cv=3,
     )
     grid.fit(sem.X, prior=prior)
     results = grid.cv_results_
     # One candidate by hand: KFold(3) on the rows, the prior passed whole.
-    k = results["params"].index({"architecture": "graph"})
+    k = results["params"].index({"architecture": "full"})
     for i, (train, test) in enumerate(KFold(3).split(sem.X)):
-        est = CausalStructureEstimator(**params, architecture="graph")
+        est = CausalStructureEstimator(**params, architecture="full")
         est.fit(sem.X[train], prior=prior)
         assert results[f"split{i}_test_score"][k] == est.score(sem.X[test])
     scores = results["mean_test_score"]

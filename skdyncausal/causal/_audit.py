@@ -68,6 +68,8 @@ def fit_calibrator(est, data, prior_logits):
     if prior_logits is not None:
         known = ~np.isnan(prior_logits)
         z, y = prior_logits[known], est.prior_[known]
+    elif len(est.validation_pairs_) == 0:  # nothing held out: weights only
+        z, y = np.empty(0), np.empty(0)
     else:
         va = est.validation_pairs_
         feats = est.featurizer_.transform(data, va)
