@@ -7,8 +7,9 @@ change of behaviour is intended, and say why in the commit:
 ``python tests/_reference.py`` rewrites everything, ``python tests/_reference.py
 causal`` (or ``dyn``) only that estimator's entries. The causal entries
 were re-recorded when the default pair statistics gained the conditional
-independence, v-structure and causal-order evidence, and again when beta
-calibration became the default.
+independence, v-structure and causal-order evidence, again when beta
+calibration became the default, and when the baseline logit began to take the
+causal-order columns whenever the noise tests non-Gaussian.
 """
 
 from pathlib import Path

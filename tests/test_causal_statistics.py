@@ -200,3 +200,18 @@ def test_baseline_takes_the_order_columns_on_non_gaussian_data():
         architecture="no_image", max_epochs=2, random_state=0
     ).fit(data.X, prior=prior)
     assert "ordered_coef_ij" in est.featurizer_.baseline_columns_
+
+
+@pytest.mark.parametrize(
+    ("noise", "low", "high"),
+    [("gaussian", 0.0, 0.15), ("laplace", 0.85, 1.0), ("uniform", 0.85, 1.0)],
+)
+def test_non_gaussian_share_tells_when_the_order_is_identifiable(noise, low, high):
+    data = make_sem(500, 30, noise=noise, random_state=5)
+    Z = F._standardise(data.X)[0]
+    B = S.ordered_regression(Z, S.estimate_order(Z))
+    share = S.non_gaussian_share(Z, B)
+    assert low <= share <= high
+    # every residual is Gaussian by construction here: no variable counts
+    rng = np.random.default_rng(0)
+    assert S.non_gaussian_share(rng.normal(size=(2000, 10)), np.zeros((10, 10))) < 0.2
