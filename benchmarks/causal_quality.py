@@ -47,7 +47,7 @@ Usage, from the repository root::
 
     python -m benchmarks.causal_quality --quick   # < 10 min on 2 cores (2 jobs)
     python -m benchmarks.causal_quality --jobs 1  # full grid, 5 seeds (~35 min)
-    python -m benchmarks.causal_quality --jobs 2  # runs in 2 processes
+    python -m benchmarks.causal_quality --jobs 2  # in 2 processes (~16 min)
     python -m benchmarks.causal_quality --quick --no-peers  # ours + baselines
 
 Writes ``benchmarks/results/causal_quality.md`` and ``.csv`` (``--out`` to
