@@ -513,8 +513,8 @@ _KO_NODE = ("knocked", "mean_shift_out", "max_shift_out")
 # coefficients under the estimated causal order, which need non-Gaussian
 # noise: when the residuals under that order are non-Gaussian, the candidates
 # with them are the only ones (a choice by log-loss on ~10 labelled edges was
-# a coin toss there). Total effects: |corr| and the distance in Ĝ0, with and without the
-# v-structure signatures.
+# a coin toss there). Total effects: |corr| and the distance in Ĝ0, with and
+# without the v-structure signatures.
 BASELINE_COLUMNS = {
     "direct": (
         ("abs_pcorr", "collider_i", "collider_j"),
