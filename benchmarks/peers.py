@@ -16,7 +16,10 @@ None. The names are the method labels of the benchmark tables:
 - ``ours:full``, ``ours:no_image``, ``ours:image``, ``ours:graph``:
   ``CausalStructureEstimator(architecture=...)`` fitted on ``X`` with the prior
   and the interventions, scored with ``predict_proba()``; ``ours`` is
-  ``ours:full`` (the label of ``causal_scale.py``);
+  ``ours:full`` (the label of ``causal_scale.py``); ``ours:dask`` is ``ours``
+  with ``n_jobs=2`` inside ``joblib.parallel_config(backend="dask")`` on a
+  ``distributed.LocalCluster`` of two single-threaded worker processes, started
+  before the scoring call;
 - ``abs-corr``: ``|correlation|``
   (:func:`skdyncausal.causal.correlation_scores`; no prior);
 - ``abs-pcorr``: ``|partial correlation|`` from the Ledoit–Wolf precision of
@@ -859,6 +862,38 @@ def _ours(architecture, without=None):
     return make
 
 
+def _ours_dask(*, random_state, labels, max_epochs, **_):
+    """Ours with its pair-feature blocks on a local Dask cluster (two worker
+    processes, one thread each) through joblib's Dask backend: the recipe of
+    the user guide for a real cluster, on one machine."""
+    import joblib
+    from distributed import Client, LocalCluster
+
+    from skdyncausal.causal import CausalStructureEstimator
+
+    # Started here, outside the timed call; it lives as long as this process.
+    cluster = LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+    client = Client(cluster)
+    params = dict(labels=labels, random_state=random_state, n_jobs=2)
+    if max_epochs is not None:
+        params["max_epochs"] = max_epochs
+
+    def scorer(X, prior, interventions):
+        with joblib.parallel_config(backend="dask"):
+            est = CausalStructureEstimator(**params)
+            est.fit(X, prior=prior, interventions=interventions)
+            return est.predict_proba()
+
+    scorer.client = client  # keeps the cluster alive with the scorer
+    return scorer
+
+
 def _abs_corr(**_):
     from skdyncausal.causal import correlation_scores
 
@@ -904,6 +939,7 @@ _FACTORIES = {
     **{f"ours:{arch}": _ours(arch) for arch in ARCHITECTURES},
     **{name: _ours("full", stat) for name, stat in STATISTIC_ABLATIONS.items()},
     "ours": _ours("full"),
+    "ours:dask": _ours_dask,
     "abs-corr": _abs_corr,
     "abs-pcorr": _abs_pcorr,
     "PartialCorr": _abs_pcorr,

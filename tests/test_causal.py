@@ -343,3 +343,15 @@ def test_streamed_and_sparse_outputs_match_the_dense_one(sem, prior, tmp_path):
             est.predict_proba_sparse(**kwargs)
     with pytest.raises(ValueError, match=r"out must be a writeable float ndarray"):
         est.predict_proba(out=np.empty((3, 3)))
+
+
+def test_fit_data_cached_for_prediction_but_not_pickled(sem, prior):
+    import pickle
+
+    est = CausalStructureEstimator(**FAST).fit(sem.X, prior=prior)
+    assert "data" in est._cache  # the fit's pair data, reused by predict_proba
+    P = est.predict_proba()
+    restored = pickle.loads(pickle.dumps(est))
+    assert restored._cache == {}
+    # recomputed from the stored fit data: the same probabilities
+    np.testing.assert_allclose(restored.predict_proba(), P, rtol=1e-6)

@@ -43,19 +43,24 @@ def test_images_are_densities_and_transpose_with_the_pair(sem):
     np.testing.assert_allclose(images[k_ji], images[k_ij].transpose(0, 2, 1), rtol=1e-5)
 
 
-def test_smoothed_images_equal_smoothing_the_histogram(sem):
+@pytest.mark.parametrize("dense", [False, True])
+def test_smoothed_images_equal_smoothing_the_histogram(sem, dense):
     size, bandwidth = 8, 1.5
-    data = F.prepare_pair_data(sem.X, sem.interventions, image_size=size)
-    data.smooth_rank = F._smoothed_one_hot(
-        F._bins(F.rank_uniform(sem.X), size), size, F.smoothing_matrix(size, bandwidth)
+    p = sem.X.shape[1]
+    data = F.prepare_pair_data(
+        sem.X, sem.interventions, image_size=size, bandwidth=bandwidth
     )
-    images = F.pair_features(data, np.array([2]), np.array([5]))["images"]
+    # one pair per block is counted; a whole block goes through the product
+    src, dst = F.all_pairs(np.array([2]), p) if dense else ([2], [5])
+    src, dst = np.asarray(src), np.asarray(dst)
+    images = F.pair_features(data, src, dst)["images"]
+    k = np.flatnonzero(dst == 5)[0]
     hist = F.pair_histograms(
         F.one_hot_bins(F._bins(F.rank_uniform(sem.X), size), size), np.array([2]), size
     )[0, 5]
     K = F.smoothing_matrix(size, bandwidth)
     expected = K @ hist @ K.T * size * size / len(sem.X)
-    np.testing.assert_allclose(images[0, 0], expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(images[k, 0], expected, rtol=1e-4, atol=1e-6)
     # no float32 subnormals in the kernel (they slow the products down)
     K = F.smoothing_matrix(16, 1.0)
     assert not ((K > 0) & (K < np.finfo(np.float32).tiny)).any()
@@ -137,3 +142,48 @@ def test_variable_graph_is_symmetric_top_k(rng):
     G = F.variable_graph(W, 2).toarray()
     assert (G == G.T).all() and not G.diagonal().any()
     assert (G.sum(axis=1) >= 2).all()
+
+
+def test_counted_and_product_images_agree(sem):
+    """Both ways of computing images (pair by pair, or a block's product)
+    give the same images for every channel, whatever the pair order."""
+    data = F.prepare_pair_data(sem.X, sem.interventions)
+    p = sem.X.shape[1]
+    rng = np.random.default_rng(0)
+    u = np.array([1, 4, 6])
+    src, dst = F.all_pairs(u, p)
+    order = rng.permutation(src.size)
+    src, dst = src[order], dst[order]
+    inv = np.searchsorted(u, src)
+    K = data.image_kernel
+    for bins in data.image_bins:
+        counted = F._counted_images(bins, src, dst, K)
+        product = F._product_images(bins, u, inv, dst, K)
+        np.testing.assert_allclose(counted, product, rtol=1e-5, atol=1e-6)
+        # the counts are those of numpy's 2-D histogram
+        i, j = src[0], dst[0]
+        H, _, _ = np.histogram2d(bins[i], bins[j], bins=np.arange(17) - 0.5)
+        np.testing.assert_allclose(counted[0], K @ H @ K.T, rtol=1e-5, atol=1e-6)
+
+
+def test_image_rows_caps_the_rows_behind_each_image(sem):
+    n, p = sem.X.shape
+    n_obs = int((sem.interventions < 0).sum())
+    full = F.prepare_pair_data(sem.X, sem.interventions)
+    assert [b.shape for b in full.image_bins] == [(p, n), (p, n_obs)]
+    capped = F.prepare_pair_data(sem.X, sem.interventions, image_rows=40)
+    assert [b.shape for b in capped.image_bins] == [(p, 40), (p, 40)]
+    src, dst = F.all_pairs(np.array([0]), p)
+    images = F.pair_features(capped, src, dst)["images"]
+    np.testing.assert_allclose(images.mean(axis=(2, 3)), 1.0, rtol=1e-5)
+    # a subset of the rows: the bins of the ranks among all rows, at those rows
+    rows = np.sort(np.random.default_rng(0).choice(n, 40, replace=False))
+    np.testing.assert_array_equal(capped.image_bins[0], full.image_bins[0][:, rows])
+    # the same subset on every call
+    again = F.prepare_pair_data(sem.X, sem.interventions, image_rows=40)
+    for a, b in zip(capped.image_bins, again.image_bins):
+        np.testing.assert_array_equal(a, b)
+    # a cap above the rows changes nothing
+    loose = F.prepare_pair_data(sem.X, sem.interventions, image_rows=10 * n)
+    for a, b in zip(full.image_bins, loose.image_bins):
+        np.testing.assert_array_equal(a, b)

@@ -170,6 +170,19 @@ def test_ordered_regression_recovers_the_order_and_the_direct_causes():
     assert (gap > 0).all()
 
 
+def test_ordered_regression_equals_least_squares_on_the_predecessors():
+    rng = np.random.default_rng(3)
+    Z = F._standardise(rng.normal(size=(400, 12)) @ rng.normal(size=(12, 12)))[0]
+    pos = rng.permutation(12)
+    B = S.ordered_regression(Z, pos, ridge=0.0)
+    for j in range(12):
+        before = np.flatnonzero(pos < pos[j])
+        expected = np.zeros(12)
+        if before.size:
+            expected[before] = np.linalg.lstsq(Z[:, before], Z[:, j], rcond=None)[0]
+        np.testing.assert_allclose(B[j], expected, atol=1e-8)
+
+
 def test_statistics_parameter_chooses_the_evidence(sem):
     prior = make_prior(sem.adjacency, fraction=0.5, random_state=1)
     stats = [S.Correlation(), S.PartialCorrelation(), S.ConditionalIndependence()]

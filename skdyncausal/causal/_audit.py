@@ -59,11 +59,12 @@ def cross_fitted_prior(est, X, interventions, seed):
     return scores
 
 
-def fit_calibrator(est, data, prior_logits):
+def fit_calibrator(est, valid_feats, prior_logits):
     """The calibration of a fitted ``est`` on pairs its network did not train on.
 
     Every labelled pair with its cross-fitted logit when ``prior_logits`` is
-    given, else the held-out ``validation_pairs_`` scored on ``data``.
+    given, else the held-out ``validation_pairs_``, whose scaled features
+    ``valid_feats`` the fit computed already.
     """
     if prior_logits is not None:
         known = ~np.isnan(prior_logits)
@@ -72,10 +73,9 @@ def fit_calibrator(est, data, prior_logits):
         z, y = np.empty(0), np.empty(0)
     else:
         va = est.validation_pairs_
-        feats = est.featurizer_.transform(data, va)
         step = max(est.batch_size, 4096)
         module = est.net_.module_
-        z = pair_probabilities(module, feats, est.device_, step, logits=True)
+        z = pair_probabilities(module, valid_feats, est.device_, step, logits=True)
         y = va[:, 2]
     return EdgeCalibrator(est.calibration).fit(z, y, pos_weight=est.pos_weight_)
 

@@ -215,6 +215,7 @@ def check_params(est):
     check.choice("architecture", ARCHITECTURES)
     check.integer("image_size", 4, 128)
     check.real("bandwidth", 0)
+    check.integer("image_rows", 16, allow_none=True)
     check.choice("graph_method", ("auto", "pcorr", "correlation"))
     check.integer("graph_neighbors", 1)
     check.integer("cnn_channels", 1)

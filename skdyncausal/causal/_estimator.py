@@ -118,6 +118,13 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         Bins per axis of the pair images.
     bandwidth : float, default=1.0
         Gaussian smoothing of the images, in bins (0 = raw histogram).
+    image_rows : int or None, default=2048
+        Rows behind each pair image: with more rows (per channel: all rows,
+        observational rows), a fixed random subset of this many. The cost of
+        the images grows with the rows and dominates the prediction of all
+        pairs at large p; 2,048 rows already fill a 16 × 16 image with 8 per
+        bin on average. The pair statistics always use every row. None: all
+        rows.
     graph_method : {"auto", "pcorr", "correlation"}, default="auto"
         Weights whose top ``graph_neighbors`` per variable define Ĝ0;
         ``"auto"`` is ``"pcorr"`` for direct labels (Markov blanket) and
@@ -203,7 +210,9 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         validation pairs are capped at ``max_train_pairs // 4`` the same way.
     block_size : int, default=64
         Source variables per feature block; memory grows with
-        ``block_size * p * image_size²``.
+        ``block_size * p * image_size²``. When all pairs are scored, a block
+        also holds at most about 131,000 pairs (``2**17 // p`` sources for p
+        above 2,048), so memory stays bounded as p grows.
     n_jobs : int, default=None
         joblib workers over feature blocks (None: in-process).
     torch_threads : int or None, default=1
@@ -306,6 +315,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         architecture="full",
         image_size=16,
         bandwidth=1.0,
+        image_rows=2048,
         graph_method="auto",
         graph_neighbors=5,
         cnn_channels=8,
@@ -344,6 +354,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         self.architecture = architecture
         self.image_size = image_size
         self.bandwidth = bandwidth
+        self.image_rows = image_rows
         self.graph_method = graph_method
         self.graph_neighbors = graph_neighbors
         self.cnn_channels = cnn_channels
@@ -374,6 +385,14 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         self.verbose = verbose
         self.random_state = random_state
 
+    def __getstate__(self):
+        # The cached pair data and probabilities of the fit data hold O(n p + p²)
+        # numbers; a pickle leaves them out, and they are recomputed on demand.
+        state = dict(super().__getstate__())
+        if "_cache" in state:
+            state["_cache"] = {}
+        return state
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
@@ -390,6 +409,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         return PairFeaturizer(
             image_size=self.image_size,
             bandwidth=self.bandwidth,
+            image_rows=self.image_rows,
             graph_method=method,
             graph_neighbors=self.graph_neighbors,
             images=self.architecture in ("full", "image"),
@@ -438,17 +458,19 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             self._stack_seed = seed
             self._external_fit = self._external(X, iv)
             with self._threads():
-                data = self._fit_network(X, iv, seed)
+                data, valid_feats = self._fit_network(X, iv, seed)
             self.net_.module_.eval()
             self._X_fit, self._interventions_fit = X, iv
-            self._cache = {}
+            # The fit data's pair data, for predictions on them without a second
+            # preparation (not pickled: see __getstate__).
+            self._cache = {"data": data}
             self.calibrator_, self.prior_scores_ = None, None
             prior_logits = None
             if self.prior_folds is not None:
                 prior_logits = cross_fitted_prior(self, X, iv, seed)
             if self.calibration is not None:
                 with self._threads():
-                    self.calibrator_ = fit_calibrator(self, data, prior_logits)
+                    self.calibrator_ = fit_calibrator(self, valid_feats, prior_logits)
             if prior_logits is not None:
                 self.prior_scores_ = probabilities(self.calibrator_, prior_logits)
         return self
@@ -463,7 +485,9 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         self.pos_weight_ = float(pos_weight)
         self.featurizer_ = featurizer = self._featurizer()
         data = featurizer.prepare(X, iv, self._external_fit)
-        train_feats = featurizer.fit(data, tr, np.where(y_tr == 1, pos_weight, 1.0))
+        train_feats, valid_feats = featurizer.fit(
+            data, tr, np.where(y_tr == 1, pos_weight, 1.0), held_out=va
+        )
         train_ds = PairDataset(
             train_feats,
             y_tr,
@@ -472,7 +496,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         )
         valid_ds = None
         if len(va):
-            valid_ds = PairDataset(featurizer.transform(data, va), va[:, 2])
+            valid_ds = PairDataset(valid_feats, va[:, 2])
         batch_size, epoch_pairs = epoch_plan(
             len(y_tr), self.batch_size, self.max_epoch_pairs
         )
@@ -506,7 +530,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             self.net_.initialize()
             self._set_graph(data)
             self.history_ = self._train(self.net_, train_ds)
-        return data
+        return data, valid_feats
 
     def _set_graph(self, data):
         nodes, masked = self.featurizer_.node_inputs(data)
@@ -541,6 +565,10 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         if X is None:
             if interventions is not None:
                 raise ValueError("interventions were given without X.")
+            data = self._cache.get("data")
+            if data is not None:
+                self._set_graph(data)
+                return data
             X, iv = self._X_fit, self._interventions_fit
             external = self._external_fit
         else:

@@ -34,6 +34,7 @@ pairs and gives scaled features for any block of pairs.
 import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
+from scipy.linalg import cho_factor, cho_solve
 from scipy.stats import rankdata
 from sklearn.covariance import ledoit_wolf
 from sklearn.linear_model import LogisticRegression
@@ -82,6 +83,15 @@ NODE_FEATURE_NAMES = (
     "mean_shift_in",
 )
 _LOGCOSH_GAUSS = 0.3745672075  # E[log cosh(z)] for z ~ N(0, 1)
+# Images: count pair by pair when a block asks for fewer than 1 / _DENSE_PAIR_SHARE
+# of its source-target pairs (a count costs about 3 times a product per row);
+# otherwise multiply smoothed one-hot matrices. Chunks bound the transients.
+_DENSE_PAIR_SHARE = 3
+_COUNT_CHUNK = 1 << 22  # pair-rows per bincount
+_PRODUCT_CHUNK = 1 << 22  # values of one smoothed one-hot chunk of targets
+# All-pairs prediction: at most this many pairs per block (about 270 MB of
+# images at the default image size), whatever p.
+_PAIRS_PER_BLOCK = 1 << 17
 
 
 def rank_uniform(X):
@@ -189,11 +199,22 @@ def partial_correlations(Z):
     True
     """
     cov, _ = ledoit_wolf(Z)
-    theta = np.linalg.pinv(cov, hermitian=True)
-    d = np.sqrt(np.clip(np.diag(theta), 1e-12, None))
-    pcorr = -theta / d[:, None] / d[None, :]
-    np.fill_diagonal(pcorr, 0.0)
-    return pcorr, np.diag(cov) * np.diag(theta)
+    var = np.diag(cov).copy()
+    try:  # the shrunk covariance is positive definite: a Cholesky inverse
+        factor = cho_factor(cov, lower=True, overwrite_a=True, check_finite=False)
+        theta = cho_solve(factor, np.eye(len(var)), overwrite_b=True)
+        del factor
+    except np.linalg.LinAlgError:  # pragma: no cover - no shrinkage, singular
+        cov, _ = ledoit_wolf(Z)
+        theta = np.linalg.pinv(cov, hermitian=True)
+    del cov
+    diag = np.diag(theta).copy()
+    d = np.sqrt(np.clip(diag, 1e-12, None))
+    theta /= d[:, None]
+    theta /= d[None, :]
+    np.negative(theta, out=theta)
+    np.fill_diagonal(theta, 0.0)
+    return theta, var * diag
 
 
 def shift_scores(X, interventions):
@@ -301,8 +322,8 @@ def prepare_pair_data(X, interventions=None, **params):
     >>> import numpy as np
     >>> X = np.random.default_rng(0).normal(size=(50, 4))
     >>> data = prepare_pair_data(X, image_size=8)
-    >>> data.smooth_rank.shape, data.node_features.shape[0]
-    ((50, 32), 4)
+    >>> data.image_bins[0].shape, data.node_features.shape[0]
+    ((4, 50), 4)
     """
     return PairFeaturizer(**params).prepare(X, interventions)
 
@@ -311,13 +332,37 @@ def _smoothed_one_hot(bins, size, K):
     """One-hot bins with every row spread over neighbouring bins: (n, p * S).
 
     A smoothed 2-D histogram is ``K Aᵀ B Kᵀ = (A Kᵀ)ᵀ (B Kᵀ)`` for one-hot
-    matrices ``A``, ``B`` of two variables, so smoothing the one-hot matrix
-    once makes the product of :func:`pair_histograms` return smoothed images
-    directly, at no cost per pair.
+    matrices ``A``, ``B`` of two variables, so the product of two smoothed
+    one-hot matrices gives smoothed images directly. Row ``r`` of variable
+    ``v`` is column ``bins[r, v]`` of ``K``.
     """
     n, p = bins.shape
-    onehot = one_hot_bins(bins, size).reshape(n, p, size)
-    return (onehot @ K.T).reshape(n, p * size).astype(np.float32)
+    return np.ascontiguousarray(K.T[bins].reshape(n, p * size), dtype=np.float32)
+
+
+def _image_bins(X, obs, size, max_rows=None, chunk=256):
+    """Bins of the two image channels, each (p, n_rows) uint8: the ranks of
+    all rows, and the standardised values (clipped at ±3) of the observational
+    rows. With ``max_rows``, each channel keeps a fixed random subset of at
+    most that many of its rows (the ranks are taken among all rows first).
+    One byte per value, each variable's rows contiguous for the pair by pair
+    counts; computed a chunk of columns at a time."""
+    n, p = X.shape
+    rows = [np.arange(n), np.flatnonzero(obs)]
+    if max_rows is not None:
+        rng = np.random.default_rng(0)  # the same subset for every call
+        rows = [
+            r if r.size <= max_rows else np.sort(rng.choice(r, max_rows, replace=False))
+            for r in rows
+        ]
+    out = [np.empty((p, r.size), dtype=np.uint8) for r in rows]
+    for lo in range(0, p, chunk):
+        cols = slice(lo, lo + chunk)
+        out[0][cols] = _bins(rank_uniform(X[:, cols])[rows[0]], size).T
+        Zo, _, _ = _standardise(X[obs, cols])
+        U = (np.clip(Zo, -3.0, 3.0) + 3.0) / 6.0
+        out[1][cols] = _bins(U[np.searchsorted(np.flatnonzero(obs), rows[1])], size).T
+    return out
 
 
 def _node_features(Z, skew, kurt, pcorr, regress, graph, shift, knocked):
@@ -350,18 +395,57 @@ def _node_features(Z, skew, kurt, pcorr, regress, graph, shift, knocked):
 
 
 def _images(data, u, inv, dst):
-    """Pair images of the pairs ``(u[inv], dst)``: (m, N_CHANNELS, S, S) float32."""
-    S = data.image_size
+    """Pair images of the pairs ``(u[inv], dst)``: (m, N_CHANNELS, S, S) float32.
+
+    Channel ``c`` is the smoothed 2-D histogram of the bins in
+    ``data.image_bins[c]``, scaled to a density (1 where uniform). Few pairs
+    per source (training pairs) are counted pair by pair; a full block of
+    sources against every variable (all-pairs prediction) is one matrix
+    product per chunk of targets. Both give the same images.
+    """
+    S, K = data.image_size, data.image_kernel
     out = np.empty((dst.size, N_CHANNELS, S, S), dtype=np.float32)
-    for c, (smooth, n_rows) in enumerate(
-        ((data.smooth_rank, data.n), (data.smooth_std, data.n_obs))
-    ):
-        p = smooth.shape[1] // S
-        cols = (u[:, None] * S + np.arange(S)).ravel()
-        # density: 1 where uniform (the kernel preserves mass)
-        left = smooth[:, cols].T * np.float32(S * S / n_rows)  # (b * S, n)
-        hist = (left @ smooth).reshape(u.size, S, p, S)  # smoothed histograms
-        out[:, c] = hist[inv, :, dst, :]  # (m, S, S)
+    for c, bins in enumerate(data.image_bins):  # bins (p, n_rows) uint8
+        p, n_rows = bins.shape
+        scale = np.float32(S * S / n_rows)
+        if dst.size * _DENSE_PAIR_SHARE < u.size * p:
+            out[:, c] = _counted_images(bins, u[inv], dst, K) * scale
+        else:
+            out[:, c] = _product_images(bins, u, inv, dst, K) * scale
+    return out
+
+
+def _counted_images(bins, src, dst, K):
+    """Smoothed histograms ``K H Kᵀ`` of the pairs, counted with bincount."""
+    S = K.shape[0]
+    n_rows = bins.shape[1]
+    out = np.empty((src.size, S, S), dtype=np.float32)
+    step = max(1, _COUNT_CHUNK // max(n_rows, S * S))  # bounds rows and bins
+    for a in range(0, src.size, step):
+        s, d = src[a : a + step], dst[a : a + step]
+        idx = bins[s].astype(np.int32) * S + bins[d]
+        idx += (np.arange(s.size, dtype=np.int32) * (S * S))[:, None]
+        H = np.bincount(idx.ravel(), minlength=s.size * S * S)
+        out[a : a + s.size] = K @ H.reshape(s.size, S, S).astype(np.float32) @ K.T
+    return out
+
+
+def _product_images(bins, u, inv, dst, K):
+    """Smoothed histograms of the pairs ``(u[inv], dst)``, one matrix product
+    of smoothed one-hot matrices per chunk of target variables."""
+    S = K.shape[0]
+    p, n_rows = bins.shape
+    out = np.empty((dst.size, S, S), dtype=np.float32)
+    left = _smoothed_one_hot(bins[u].T, S, K).T  # (b * S, n)
+    step = max(1, _PRODUCT_CHUNK // (n_rows * S))
+    for lo in range(0, p, step):
+        hi = min(lo + step, p)
+        sel = np.flatnonzero((dst >= lo) & (dst < hi))
+        if sel.size == 0:
+            continue
+        right = _smoothed_one_hot(bins[lo:hi].T, S, K)  # (n, (hi - lo) * S)
+        hist = (left @ right).reshape(u.size, S, hi - lo, S)
+        out[sel] = hist[inv[sel], :, dst[sel] - lo, :]
     return out
 
 
@@ -389,7 +473,7 @@ def pair_features(data, src, dst):
     for stat, prepared in zip(data.statistics, data.prepared):
         columns[stat.graph].append(stat.compute(block, prepared))
     images = None
-    if data.smooth_rank is not None:
+    if data.image_bins is not None:
         images = _images(data, block.u, block.inv, block.dst)
     return {
         "images": images,
@@ -551,6 +635,9 @@ class PairFeaturizer:
         Bins per image axis.
     bandwidth : float, default=1.0
         Standard deviation, in bins, of the Gaussian that smooths the images.
+    image_rows : int or None, default=None
+        At most this many rows per image channel (a fixed random subset);
+        None: all rows.
     graph_method : {"pcorr", "correlation"}, default="pcorr"
         Weights whose top ``graph_neighbors`` per variable define Ĝ0.
     graph_neighbors : int, default=5
@@ -579,6 +666,7 @@ class PairFeaturizer:
         *,
         image_size=16,
         bandwidth=1.0,
+        image_rows=None,
         graph_method="pcorr",
         graph_neighbors=5,
         images=True,
@@ -590,6 +678,7 @@ class PairFeaturizer:
     ):
         self.image_size = image_size
         self.bandwidth = bandwidth
+        self.image_rows = image_rows
         self.graph_method = graph_method
         self.graph_neighbors = graph_neighbors
         self.images = images
@@ -622,7 +711,9 @@ class PairFeaturizer:
         -------
         data : PairData
         """
-        X = np.asarray(X, dtype=np.float64)
+        # C order whatever the input (a DataFrame gives Fortran order): the
+        # float32 products then sum in the same order, and results agree
+        X = np.ascontiguousarray(X, dtype=np.float64)
         n, p = X.shape
         iv = (
             None if interventions is None else np.asarray(interventions, dtype=np.int64)
@@ -632,12 +723,19 @@ class PairFeaturizer:
             obs = np.ones(n, dtype=bool)
         Z, _, _ = _standardise(X)
         skew, kurt = _skewness_kurtosis(Z)
+        # p x p matrices are kept in float32 and made one at a time, so that
+        # at most about three float64 ones are alive at once
         pcorr, regress = partial_correlations(Z)
-        corr = (Z.T @ Z) / n
-        np.fill_diagonal(corr, 0.0)
+        pcorr = pcorr.astype(np.float32)
         shift, t_stat, knocked = shift_scores(X, iv)
-        weights = pcorr if self.graph_method == "pcorr" else corr
-        graph = variable_graph(weights, self.graph_neighbors)
+        shift, t_stat = shift.astype(np.float32), t_stat.astype(np.float32)
+        if self.graph_method == "pcorr":
+            graph = variable_graph(pcorr, self.graph_neighbors)
+        else:
+            corr = (Z.T @ Z) / n
+            np.fill_diagonal(corr, 0.0)
+            graph = variable_graph(corr, self.graph_neighbors)
+            del corr
         data = PairData(
             n=n,
             p=p,
@@ -645,30 +743,27 @@ class PairFeaturizer:
             Z=Z.astype(np.float32),
             skewness=skew,
             kurtosis=kurt,
-            pcorr=pcorr.astype(np.float32),
-            shift=shift.astype(np.float32),
-            t_stat=t_stat.astype(np.float32),
+            pcorr=pcorr,
+            shift=shift,
+            t_stat=t_stat,
             knocked=knocked,
             graph=graph,
             edge_index=np.vstack(graph.nonzero()).astype(np.int64),
             node_features=_node_features(
                 Z, skew, kurt, pcorr, regress, graph, shift, knocked
             ),
-            smooth_rank=None,
-            smooth_std=None,
+            image_bins=None,
+            image_kernel=None,
             n_obs=int(obs.sum()),
             observational=obs,
             statistics=self.statistics,
             external=external or {},
         )
         data.prepared = [stat.prepare(data, Z) for stat in data.statistics]
+        del Z
         if self.images:
-            S = self.image_size
-            K = smoothing_matrix(S, self.bandwidth)
-            data.smooth_rank = _smoothed_one_hot(_bins(rank_uniform(X), S), S, K)
-            Zo, _, _ = _standardise(X[obs])
-            U = (np.clip(Zo, -3.0, 3.0) + 3.0) / 6.0
-            data.smooth_std = _smoothed_one_hot(_bins(U, S), S, K)
+            data.image_bins = _image_bins(X, obs, self.image_size, self.image_rows)
+            data.image_kernel = smoothing_matrix(self.image_size, self.bandwidth)
         return data
 
     # ------------------------------------------------------------ raw blocks
@@ -685,26 +780,49 @@ class PairFeaturizer:
         """Raw features of the pairs (n, 2+), in the order of ``pairs``."""
         src, dst = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
         order = np.argsort(src, kind="stable")
-        src, dst = src[order], dst[order]
-        cuts = np.flatnonzero(np.diff(src // self.block_size)) + 1
-        blocks = list(zip(np.split(src, cuts), np.split(dst, cuts)))
-        parts = [feats for _, _, feats in self._iter_raw(data, blocks)]
+        s_src, s_dst = src[order], dst[order]
+        cuts = np.flatnonzero(np.diff(s_src // self.block_size)) + 1
+        blocks = list(zip(np.split(s_src, cuts), np.split(s_dst, cuts)))
+        # Each block's rows go straight to their places in the output: the
+        # features are held once, not also as parts and a reordered copy.
         out = {"src": src, "dst": dst}
-        for key in ("scalars", "graph_scalars", "images"):
-            if parts[0][key] is not None:
-                out[key] = np.concatenate([f[key] for f in parts])
-        inverse = np.empty_like(order)
-        inverse[order] = np.arange(order.size)
-        return {k: v[inverse] for k, v in out.items()}
+        start = 0
+        for b_src, _, feats in self._iter_raw(data, blocks):
+            rows = order[start : start + b_src.size]
+            start += b_src.size
+            for key in ("scalars", "graph_scalars", "images"):
+                if feats[key] is None:
+                    continue
+                if key not in out:
+                    shape = (src.size, *feats[key].shape[1:])
+                    out[key] = np.empty(shape, dtype=feats[key].dtype)
+                out[key][rows] = feats[key]
+        return out
 
     # --------------------------------------------------------------- scaling
-    def fit(self, data, pairs, sample_weight=None):
+    def fit(self, data, pairs, sample_weight=None, *, held_out=None):
         """Learn the scaling and the baseline logit on labelled pairs.
 
         ``pairs`` (n, 3) holds ``(i, j, label)``; returns the scaled features
-        of those pairs (what :meth:`transform` would give).
+        of those pairs (what :meth:`transform` would give). With ``held_out``
+        (m, 2+) pairs, returns ``(features of pairs, features of held_out)``:
+        both come from one pass over the source blocks, which costs about
+        what one of them does when p is large.
         """
-        raw = self._raw(data, pairs)
+        n_fit = len(pairs)
+        if held_out is not None and len(held_out):
+            both = np.vstack([pairs[:, :2], np.asarray(held_out)[:, :2]])
+            raw_both = self._raw(data, both)
+            raw = {k: v[:n_fit] for k, v in raw_both.items()}
+            raw_held = {k: v[n_fit:] for k, v in raw_both.items()}
+        else:
+            raw, raw_held = self._raw(data, pairs), None
+        scaled = self._fit_raw(data, raw, pairs, sample_weight)
+        if held_out is None:
+            return scaled
+        return scaled, None if raw_held is None else self._scale(raw_held)
+
+    def _fit_raw(self, data, raw, pairs, sample_weight):
         self._check_finite(raw, data)
         self.node_mean_, self.node_scale_ = _mean_scale(data.node_features)
         scalars = raw["scalars"]
@@ -838,9 +956,12 @@ class PairFeaturizer:
     def iter_all_pairs(self, data):
         """Scaled features of every ordered pair, one block of sources at a time.
 
-        Yields ``(src, dst, features)``; memory is bounded by the block size.
+        Yields ``(src, dst, features)``; memory is bounded by the block size:
+        at most ``block_size`` sources and, for large p, about
+        ``_PAIRS_PER_BLOCK`` pairs per block.
         """
-        blocks = [all_pairs(b, data.p) for b in source_blocks(data.p, self.block_size)]
+        size = min(self.block_size, max(1, _PAIRS_PER_BLOCK // data.p))
+        blocks = [all_pairs(b, data.p) for b in source_blocks(data.p, size)]
         for src, dst, raw in self._iter_raw(data, blocks):
             yield src, dst, self._scale(dict(raw, src=src, dst=dst))
 

@@ -13,7 +13,7 @@ Naming protocol: a column ending in ``_ij`` is paired with the one ending in
 """
 
 import numpy as np
-from scipy.linalg import solve_triangular
+from scipy.linalg import cholesky, lapack
 from scipy.sparse.csgraph import shortest_path
 
 __all__ = [
@@ -122,6 +122,15 @@ class PartialCorrelation(PairStatistic):
         return np.stack([np.abs(pcorr), pcorr], axis=1)
 
 
+def power(data, k):
+    """``data.Z ** k`` (float32), computed once per data matrix and shared by
+    the statistics that read it."""
+    cache = data.__dict__.setdefault("powers", {1: data.Z})
+    if k not in cache:
+        cache[k] = power(data, k - 1) * data.Z
+    return cache[k]
+
+
 class LikelihoodRatio(PairStatistic):
     """Pairwise likelihood-ratio measures of direction for non-Gaussian data.
 
@@ -134,36 +143,50 @@ class LikelihoodRatio(PairStatistic):
     antisymmetric = names
 
     def prepare(self, data, Z):
-        sign = np.where(data.skewness >= 0, 1.0, -1.0)
-        Zs = Z * sign  # skewness made positive, as the cumulant measure assumes
         return {
-            "Zs": Zs.astype(np.float32),
-            "Zs2": (Zs**2).astype(np.float32),
-            "tanhZ": np.tanh(Z).astype(np.float32),
+            "Z2": power(data, 2),
+            "tanhZ": np.tanh(data.Z),
+            # skewness made positive, as the cumulant measure assumes
+            "skew_sign": np.where(data.skewness >= 0, 1.0, -1.0).astype(np.float32),
             "kurt_sign": np.where(data.kurtosis >= 0, 1.0, -1.0).astype(np.float32),
         }
 
     def compute(self, block, prepared):
         data, u, n = block.data, block.u, block.data.n
-        Z, Zs, Zs2, tanhZ = data.Z, prepared["Zs"], prepared["Zs2"], prepared["tanhZ"]
-        corr = block.corr
-        skew_lr = corr * block.rows(Zs2[:, u].T @ Zs / n - Zs[:, u].T @ Zs2 / n)
+        Z, Z2, tanhZ = data.Z, prepared["Z2"], prepared["tanhZ"]
+        src, dst, corr = block.src, block.dst, block.corr
+        # with z_s = sign · z: E[z_s,i² z_s,j] - E[z_s,i z_s,j²]
+        sign = prepared["skew_sign"]
+        third = block.rows(Z2[:, u].T @ Z) * sign[dst]
+        third -= block.rows(Z[:, u].T @ Z2) * sign[src]
+        skew_lr = corr * third / n
         tanh_lr = corr * block.rows(Z[:, u].T @ tanhZ / n - tanhZ[:, u].T @ Z / n)
         kurt = prepared["kurt_sign"]
-        kurt_sign = 0.5 * (kurt[block.src] + kurt[block.dst])
+        kurt_sign = 0.5 * (kurt[src] + kurt[dst])
         return np.stack(
             [skew_lr * 10.0, tanh_lr * 10.0, tanh_lr * kurt_sign * 10.0], axis=1
         )
 
 
-def _cubic_basis(Z):
-    """Centred basis ``[z, z² - E z², z³ - E z³]``: (n, p, 3) and its Gram inverse."""
-    phi = np.stack([Z, Z**2, Z**3], axis=-1)
-    phi -= phi.mean(axis=0, keepdims=True)
-    n = Z.shape[0]
-    gram = np.einsum("npk,npl->pkl", phi, phi) / n
-    gram += 1e-6 * np.eye(3)[None]
-    return phi.astype(np.float32), np.linalg.pinv(gram).astype(np.float32)
+def _cubic_gram_inverse(Z, chunk=256):
+    """Inverse Gram matrices (p, 3, 3) of the centred basis ``[z, z², z³]``.
+
+    ``Gram[a, b] = E z^(a+b) - E z^a E z^b`` from the moments of every
+    column (float64, a chunk of columns at a time).
+    """
+    p = Z.shape[1]
+    moments = np.empty((7, p))
+    moments[0] = 1.0
+    for lo in range(0, p, chunk):
+        z = np.asarray(Z[:, lo : lo + chunk], dtype=np.float64)
+        zk = np.ones_like(z)
+        for k in range(1, 7):
+            zk *= z
+            moments[k, lo : lo + chunk] = zk.mean(axis=0)
+    a = np.arange(1, 4)
+    gram = moments[a[:, None] + a[None, :]] - moments[a][:, None] * moments[a][None]
+    gram = np.moveaxis(gram, -1, 0) + 1e-6 * np.eye(3)[None]  # (p, 3, 3)
+    return np.linalg.pinv(gram).astype(np.float32)
 
 
 class CubicRegression(PairStatistic):
@@ -176,16 +199,25 @@ class CubicRegression(PairStatistic):
     names = ("r2_cubic_ij", "r2_cubic_ji", "r2_gain_ij", "r2_gain_ji")
 
     def prepare(self, data, Z):
-        phi, gram_inv = _cubic_basis(Z)
-        return {"phi": phi, "gram_inv": gram_inv}
+        return {
+            "Z2": power(data, 2),
+            "Z3": power(data, 3),
+            "gram_inv": _cubic_gram_inverse(Z),
+        }
 
     def compute(self, block, prepared):
         Z, u, n = block.data.Z, block.u, block.data.n
-        phi, gram_inv = prepared["phi"], prepared["gram_inv"]
-        # x_j on x_i (forward) and x_i on x_j (reverse)
-        c_fwd = np.einsum("nbk,np->bkp", phi[:, u], Z) / n  # (b, 3, p)
+        Z2, Z3, gram_inv = prepared["Z2"], prepared["Z3"], prepared["gram_inv"]
+        b, p = u.size, Z.shape[1]
+        # Cross moments of the basis of one variable with the other, which
+        # has mean 0, so the basis needs no centring here. Matrix products
+        # (BLAS) for the n-fold sums. x_j on x_i (forward):
+        basis_u = np.stack([Z[:, u], Z2[:, u], Z3[:, u]], axis=-1)  # (n, b, 3)
+        c_fwd = (basis_u.reshape(n, 3 * b).T @ Z).reshape(b, 3, p) / n
         r2_fwd = block.rows(np.einsum("bkp,bkl,blp->bp", c_fwd, gram_inv[u], c_fwd))
-        c_rev = np.einsum("npk,nb->pkb", phi, Z[:, u]) / n  # (p, 3, b)
+        del c_fwd
+        # and x_i on x_j (reverse)
+        c_rev = np.stack([M.T @ Z[:, u] for M in (Z, Z2, Z3)], axis=1) / n  # (p,3,b)
         r2_rev = block.rows(np.einsum("pkb,pkl,plb->bp", c_rev, gram_inv, c_rev))
         r2_lin = block.corr**2
         return np.stack([r2_fwd, r2_rev, r2_fwd - r2_lin, r2_rev - r2_lin], axis=1)
@@ -284,12 +316,15 @@ class ConditionalIndependence(PairStatistic):
     def prepare(self, data, Z):
         p = Z.shape[1]
         k = int(min(self.n_candidates, p - 1))
-        W = np.abs(np.asarray(data.pcorr, dtype=np.float64))
-        np.fill_diagonal(W, -np.inf)
-        top = np.argpartition(-W, k - 1, axis=1)[:, :k] if k > 0 else np.zeros((p, 0))
-        corr = (Z.T @ Z) / Z.shape[0]
+        W = -np.abs(np.asarray(data.pcorr, dtype=np.float32))
+        np.fill_diagonal(W, np.inf)
+        top = np.argpartition(W, k - 1, axis=1)[:, :k] if k > 0 else np.zeros((p, 0))
+        del W
+        corr = data.Z.T @ data.Z  # float32: p x p held for the whole fit
+        corr /= np.float32(Z.shape[0])
         np.fill_diagonal(corr, 1.0)
-        return {"corr": np.clip(corr, -1.0, 1.0), "top": top.astype(np.int64)}
+        np.clip(corr, -1.0, 1.0, out=corr)
+        return {"corr": corr, "top": top.astype(np.int64)}
 
     def compute(self, block, prepared):
         R, top = prepared["corr"], prepared["top"]
@@ -398,14 +433,23 @@ def ordered_regression(Z, pos, ridge=1e-3):
     """
     n, p = Z.shape
     perm = np.argsort(pos)
-    C = Z[:, perm].T @ Z[:, perm] / n
-    C += ridge * np.eye(p)
-    L = np.linalg.cholesky(C)
-    A = L / np.diag(L)[None, :]  # unit lower-triangular: x = A e
-    Ainv = solve_triangular(A, np.eye(p), lower=True, unit_diagonal=True)
-    B_perm = np.eye(p) - Ainv
-    B = np.empty_like(B_perm)
-    B[np.ix_(perm, perm)] = B_perm
+    Zp = Z[:, perm]
+    C = Zp.T @ Zp
+    del Zp
+    C /= n
+    C.flat[:: p + 1] += ridge
+    # In place, so that at most two p x p matrices are alive at a time.
+    L = cholesky(C, lower=True, overwrite_a=True, check_finite=False)
+    L /= np.diag(L).copy()[None, :]  # unit lower-triangular A: x = A e
+    Ainv, info = lapack.dtrtri(L, lower=1, unitdiag=1, overwrite_c=1)
+    if info != 0:  # pragma: no cover - the ridge keeps A invertible
+        raise np.linalg.LinAlgError("ordered regression: singular factor")
+    # B = I - A⁻¹: A⁻¹ is unit lower-triangular (cholesky zeroed the upper
+    # triangle), so B is -A⁻¹ below the diagonal and 0 elsewhere.
+    Ainv.flat[:: p + 1] = 0.0
+    np.negative(Ainv, out=Ainv)
+    B = np.empty_like(Ainv)
+    B[np.ix_(perm, perm)] = Ainv
     return B
 
 
