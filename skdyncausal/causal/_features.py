@@ -36,7 +36,7 @@ from joblib import Parallel, delayed
 from scipy import sparse
 from scipy.linalg import cho_factor, cho_solve
 from scipy.stats import rankdata
-from sklearn.covariance import ledoit_wolf
+from sklearn.covariance import ledoit_wolf_shrinkage
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold
@@ -180,6 +180,22 @@ def _standardise(X, rows=None):
     return (X - mean) / sd, mean, sd
 
 
+def _ledoit_wolf(Z):
+    """The Ledoit–Wolf shrunk covariance of the centred columns ``Z``.
+
+    What :func:`sklearn.covariance.ledoit_wolf` returns, built in place so
+    that only one ``p × p`` matrix is alive (the data are centred already).
+    """
+    n, p = Z.shape
+    shrinkage = ledoit_wolf_shrinkage(Z, assume_centered=True)
+    cov = Z.T @ Z
+    cov /= n
+    mu = np.trace(cov) / p
+    cov *= 1.0 - shrinkage
+    cov.flat[:: p + 1] += shrinkage * mu
+    return cov
+
+
 def partial_correlations(Z):
     """Partial correlations from the Ledoit–Wolf shrunk precision matrix.
 
@@ -198,15 +214,14 @@ def partial_correlations(Z):
     >>> bool(abs(P[0, 1]) > 0.5 > abs(P[0, 2]))
     True
     """
-    cov, _ = ledoit_wolf(Z)
+    cov = _ledoit_wolf(Z)
     var = np.diag(cov).copy()
     try:  # the shrunk covariance is positive definite: a Cholesky inverse
         factor = cho_factor(cov, lower=True, overwrite_a=True, check_finite=False)
         theta = cho_solve(factor, np.eye(len(var)), overwrite_b=True)
         del factor
     except np.linalg.LinAlgError:  # pragma: no cover - no shrinkage, singular
-        cov, _ = ledoit_wolf(Z)
-        theta = np.linalg.pinv(cov, hermitian=True)
+        theta = np.linalg.pinv(_ledoit_wolf(Z), hermitian=True)
     del cov
     diag = np.diag(theta).copy()
     d = np.sqrt(np.clip(diag, 1e-12, None))
@@ -228,12 +243,12 @@ def shift_scores(X, interventions):
 
     Returns
     -------
-    shift : ndarray of shape (p, p)
+    shift : ndarray of shape (p, p), float32
         ``|mean(x_j | i knocked out) - mean_ref(x_j)| / sd_ref(x_j)``; rows of
         variables never knocked out are 0. The reference rows are the
         observational rows (when at least 3), else all rows not knocked out
         on ``i``.
-    t_stat : ndarray of shape (p, p)
+    t_stat : ndarray of shape (p, p), float32
         ``shift * sqrt(n_i)`` with ``n_i`` the number of knock-out rows of
         ``i``: a signal-to-noise version comparable across ``n_i``.
     knocked : ndarray of bool of shape (p,)
@@ -251,8 +266,9 @@ def shift_scores(X, interventions):
     (True, [True, False])
     """
     n, p = X.shape
-    shift = np.zeros((p, p))
-    t_stat = np.zeros((p, p))
+    # float32: two p x p matrices kept for the whole fit
+    shift = np.zeros((p, p), dtype=np.float32)
+    t_stat = np.zeros((p, p), dtype=np.float32)
     knocked = np.zeros(p, dtype=bool)
     if interventions is None:
         return shift, t_stat, knocked
@@ -728,7 +744,6 @@ class PairFeaturizer:
         pcorr, regress = partial_correlations(Z)
         pcorr = pcorr.astype(np.float32)
         shift, t_stat, knocked = shift_scores(X, iv)
-        shift, t_stat = shift.astype(np.float32), t_stat.astype(np.float32)
         if self.graph_method == "pcorr":
             graph = variable_graph(pcorr, self.graph_neighbors)
         else:
