@@ -9,7 +9,7 @@ from scipy.special import expit
 from sklearn.base import clone
 
 from ._calibration import EdgeCalibrator
-from ._module import pair_probabilities
+from ._module import INFERENCE_PAIRS, pair_probabilities
 
 __all__ = ["cross_fitted_prior", "fit_calibrator", "probabilities"]
 
@@ -73,7 +73,7 @@ def fit_calibrator(est, valid_feats, prior_logits):
         z, y = np.empty(0), np.empty(0)
     else:
         va = est.validation_pairs_
-        step = max(est.batch_size, 4096)
+        step = INFERENCE_PAIRS
         module = est.net_.module_
         z = pair_probabilities(module, valid_feats, est.device_, step, logits=True)
         y = va[:, 2]

@@ -36,6 +36,7 @@ from ._data import (
 )
 from ._features import N_CHANNELS, NODE_FEATURE_NAMES, PairFeaturizer
 from ._module import (
+    INFERENCE_PAIRS,
     CausalPairModule,
     WeightedBCEWithLogitsLoss,
     pair_probabilities,
@@ -211,8 +212,8 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
     block_size : int, default=64
         Source variables per feature block; memory grows with
         ``block_size * p * image_size²``. When all pairs are scored, a block
-        also holds at most about 131,000 pairs (``2**17 // p`` sources for p
-        above 2,048), so memory stays bounded as p grows.
+        also holds at most about 65,000 pairs (``2**16 // p`` sources for p
+        above 1,024), so memory stays bounded as p grows.
     n_jobs : int, default=None
         joblib workers over feature blocks (None: in-process).
     torch_threads : int or None, default=1
@@ -530,6 +531,9 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             self.net_.initialize()
             self._set_graph(data)
             self.history_ = self._train(self.net_, train_ds)
+        # The held-out pairs' features are no longer needed by the net: let
+        # them go (memory, pickles); the calibration gets them from here.
+        self.net_.train_split = None
         return data, valid_feats
 
     def _set_graph(self, data):
@@ -543,7 +547,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
     # ------------------------------------------------------------------ predict
     def _probabilities(self, feats):
         """Run the network on a block of scaled pair features: (m,) float64."""
-        step = max(self.batch_size, 4096)
+        step = INFERENCE_PAIRS
         module = self.net_.module_
         if self.calibrator_ is None:
             return pair_probabilities(module, feats, self.device_, step)
@@ -555,7 +559,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         with self._threads():
             data = self._data_for(None, None)
             feats = self.featurizer_.transform(data, pairs)
-            step = max(self.batch_size, 4096)
+            step = INFERENCE_PAIRS
             module = self.net_.module_
             return pair_probabilities(module, feats, self.device_, step, logits=True)
 

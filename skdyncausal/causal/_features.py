@@ -89,9 +89,9 @@ _LOGCOSH_GAUSS = 0.3745672075  # E[log cosh(z)] for z ~ N(0, 1)
 _DENSE_PAIR_SHARE = 3
 _COUNT_CHUNK = 1 << 22  # pair-rows per bincount
 _PRODUCT_CHUNK = 1 << 22  # values of one smoothed one-hot chunk of targets
-# All-pairs prediction: at most this many pairs per block (about 270 MB of
+# All-pairs prediction: at most this many pairs per block (about 135 MB of
 # images at the default image size), whatever p.
-_PAIRS_PER_BLOCK = 1 << 17
+_PAIRS_PER_BLOCK = 1 << 16
 
 
 def rank_uniform(X):
@@ -425,9 +425,12 @@ def _images(data, u, inv, dst):
         p, n_rows = bins.shape
         scale = np.float32(S * S / n_rows)
         if dst.size * _DENSE_PAIR_SHARE < u.size * p:
-            out[:, c] = _counted_images(bins, u[inv], dst, K) * scale
+            images = _counted_images(bins, u[inv], dst, K)
         else:
-            out[:, c] = _product_images(bins, u, inv, dst, K) * scale
+            images = _product_images(bins, u, inv, dst, K)
+        images *= scale
+        out[:, c] = images
+        del images
     return out
 
 

@@ -269,6 +269,11 @@ class CausalPairModule(nn.Module):
         return logits  # (B,)
 
 
+#: Pairs per inference pass: the CNN's activations of this many pair images
+#: (about 50 MB) are the largest transient of prediction.
+INFERENCE_PAIRS = 1024
+
+
 def pair_probabilities(module, feats, device, step, *, logits=False):
     """P(i -> j) of a block of scaled pair features, ``step`` pairs a pass.
 

@@ -45,18 +45,45 @@ class PairBlock:
         self.dst = np.asarray(dst, dtype=np.int64)
         self.u, self.inv = np.unique(self.src, return_inverse=True)
         self._corr = None
+        self._cross = {}
 
     def rows(self, M):
         """Values of a (b, p) matrix over the sources at the block's pairs."""
         return M[self.inv, self.dst]
 
+    def cross(self, transform):
+        """``Z[:, u]ᵀ f(Z) / n`` for ``f`` in ``TRANSFORMS``: (b, p) float32.
+
+        ``f(Z)`` is made a chunk of columns at a time, so no transformed copy
+        of the whole data matrix is held; computed once per block.
+        """
+        if transform not in self._cross:
+            Z, f = self.data.Z, TRANSFORMS[transform]
+            left = Z[:, self.u].T
+            out = np.empty((self.u.size, Z.shape[1]), dtype=np.float32)
+            for lo in range(0, Z.shape[1], _CROSS_CHUNK):
+                cols = slice(lo, lo + _CROSS_CHUNK)
+                out[:, cols] = left @ f(Z[:, cols])
+            out /= np.float32(self.data.n)
+            self._cross[transform] = out
+        return self._cross[transform]
+
     @property
     def corr(self):
         """Pearson correlation of each pair (m,), computed once per block."""
         if self._corr is None:
-            Z = self.data.Z
-            self._corr = self.rows(Z[:, self.u].T @ Z / self.data.n)
+            self._corr = self.rows(self.cross("z"))
         return self._corr
+
+
+#: Columnwise transforms of the standardised data read by :meth:`PairBlock.cross`.
+TRANSFORMS = {
+    "z": lambda z: z,
+    "z2": np.square,
+    "z3": lambda z: z * z * z,
+    "tanh": np.tanh,
+}
+_CROSS_CHUNK = 1024  # columns of the data transformed at a time
 
 
 class PairStatistic:
@@ -122,15 +149,6 @@ class PartialCorrelation(PairStatistic):
         return np.stack([np.abs(pcorr), pcorr], axis=1)
 
 
-def power(data, k):
-    """``data.Z ** k`` (float32), computed once per data matrix and shared by
-    the statistics that read it."""
-    cache = data.__dict__.setdefault("powers", {1: data.Z})
-    if k not in cache:
-        cache[k] = power(data, k - 1) * data.Z
-    return cache[k]
-
-
 class LikelihoodRatio(PairStatistic):
     """Pairwise likelihood-ratio measures of direction for non-Gaussian data.
 
@@ -144,23 +162,21 @@ class LikelihoodRatio(PairStatistic):
 
     def prepare(self, data, Z):
         return {
-            "Z2": power(data, 2),
-            "tanhZ": np.tanh(data.Z),
             # skewness made positive, as the cumulant measure assumes
             "skew_sign": np.where(data.skewness >= 0, 1.0, -1.0).astype(np.float32),
             "kurt_sign": np.where(data.kurtosis >= 0, 1.0, -1.0).astype(np.float32),
         }
 
     def compute(self, block, prepared):
-        data, u, n = block.data, block.u, block.data.n
-        Z, Z2, tanhZ = data.Z, prepared["Z2"], prepared["tanhZ"]
+        Z, u, n = block.data.Z, block.u, block.data.n
         src, dst, corr = block.src, block.dst, block.corr
         # with z_s = sign · z: E[z_s,i² z_s,j] - E[z_s,i z_s,j²]
         sign = prepared["skew_sign"]
-        third = block.rows(Z2[:, u].T @ Z) * sign[dst]
-        third -= block.rows(Z[:, u].T @ Z2) * sign[src]
-        skew_lr = corr * third / n
-        tanh_lr = corr * block.rows(Z[:, u].T @ tanhZ / n - tanhZ[:, u].T @ Z / n)
+        Zu = Z[:, u]
+        third = block.rows((Zu * Zu).T @ Z / n) * sign[dst]
+        third -= block.rows(block.cross("z2")) * sign[src]
+        skew_lr = corr * third
+        tanh_lr = corr * block.rows(block.cross("tanh") - np.tanh(Zu).T @ Z / n)
         kurt = prepared["kurt_sign"]
         kurt_sign = 0.5 * (kurt[src] + kurt[dst])
         return np.stack(
@@ -199,25 +215,23 @@ class CubicRegression(PairStatistic):
     names = ("r2_cubic_ij", "r2_cubic_ji", "r2_gain_ij", "r2_gain_ji")
 
     def prepare(self, data, Z):
-        return {
-            "Z2": power(data, 2),
-            "Z3": power(data, 3),
-            "gram_inv": _cubic_gram_inverse(Z),
-        }
+        return {"gram_inv": _cubic_gram_inverse(Z)}
 
     def compute(self, block, prepared):
         Z, u, n = block.data.Z, block.u, block.data.n
-        Z2, Z3, gram_inv = prepared["Z2"], prepared["Z3"], prepared["gram_inv"]
+        gram_inv = prepared["gram_inv"]
         b, p = u.size, Z.shape[1]
         # Cross moments of the basis of one variable with the other, which
         # has mean 0, so the basis needs no centring here. Matrix products
         # (BLAS) for the n-fold sums. x_j on x_i (forward):
-        basis_u = np.stack([Z[:, u], Z2[:, u], Z3[:, u]], axis=-1)  # (n, b, 3)
+        Zu = Z[:, u]
+        basis_u = np.stack([Zu, Zu * Zu, Zu * Zu * Zu], axis=-1)  # (n, b, 3)
         c_fwd = (basis_u.reshape(n, 3 * b).T @ Z).reshape(b, 3, p) / n
         r2_fwd = block.rows(np.einsum("bkp,bkl,blp->bp", c_fwd, gram_inv[u], c_fwd))
         del c_fwd
-        # and x_i on x_j (reverse)
-        c_rev = np.stack([M.T @ Z[:, u] for M in (Z, Z2, Z3)], axis=1) / n  # (p,3,b)
+        # and x_i on x_j (reverse): E[x_j^k x_i] for k = 1, 2, 3
+        c_rev = np.stack([block.cross(k) for k in ("z", "z2", "z3")], axis=1)
+        c_rev = c_rev.transpose(2, 1, 0)  # (p, 3, b)
         r2_rev = block.rows(np.einsum("pkb,pkl,plb->bp", c_rev, gram_inv, c_rev))
         r2_lin = block.corr**2
         return np.stack([r2_fwd, r2_rev, r2_fwd - r2_lin, r2_rev - r2_lin], axis=1)
