@@ -321,7 +321,7 @@ class PairData:
     """Everything the pair features of one data matrix need, computed once.
 
     Build it with :func:`prepare_pair_data`; :func:`pair_features` reads it.
-    It holds ``O(n p + p²)`` numbers (one-hot matrices, standardised data,
+    It holds ``O(n p + p²)`` numbers (image bins of one byte, standardised data,
     the partial-correlation and shift matrices, what each pair statistic
     prepared), never per-pair images.
     """
