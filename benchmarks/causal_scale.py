@@ -72,6 +72,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from benchmarks import peers  # the registry of methods
 
@@ -87,6 +88,10 @@ PEER_NAMES = peers.PEER_NAMES
 ALL_METHODS = (OURS, PARTIAL_CORR, *PEER_NAMES)
 #: Ours on a local Dask cluster: on request only (``--methods ... ours:dask``).
 OURS_DASK = "ours:dask"
+#: Ours on the screened candidate pairs, with the sparse output: on request
+#: only (``--methods ... ours:screen``), for p where p² values do not fit.
+OURS_SCREEN = "ours:screen"
+OPT_IN = (OURS_DASK, OURS_SCREEN)
 #: Methods that may be skipped by extrapolation (see the module docstring),
 #: and the shortest previous time to extrapolate from.
 EXTRAPOLATED = PEER_NAMES
@@ -149,8 +154,11 @@ def _worker(args):
             return
         result["time_s"] = time.perf_counter() - start
         result["peak_rss_mib"] = _peak_rss_mib()
-        scores = np.asarray(scores, dtype=float)
-        np.save(out.with_suffix(".npy"), scores)
+        if sparse.issparse(scores):  # a sparse output: what it holds is kept
+            result["kept_pairs"] = int(scores.nnz)
+            sparse.save_npz(out.with_suffix(".npz"), sparse.csr_matrix(scores))
+        else:
+            np.save(out.with_suffix(".npy"), np.asarray(scores, dtype=float))
         result["status"] = "ok"
     finally:
         out.write_text(json.dumps(result))
@@ -161,7 +169,7 @@ def _worker(args):
 # ---------------------------------------------------------------------------
 
 
-def _simulate(p, n_samples, seed, path, graph="er"):
+def _simulate(p, n_samples, seed, path, graph="er", float32=False):
     from skdyncausal.datasets import make_prior, make_sem
 
     data = make_sem(
@@ -173,7 +181,13 @@ def _simulate(p, n_samples, seed, path, graph="er"):
         random_state=seed,
     )
     prior = make_prior(data.adjacency, fraction=0.1, random_state=seed)
-    np.savez(path, X=data.X, prior=prior, interventions=data.interventions)
+    # float32 holds the prior's 0 / 1 / NaN exactly, in half the memory
+    np.savez(
+        path,
+        X=data.X.astype(np.float32) if float32 else data.X,
+        prior=prior.astype(np.float32),
+        interventions=data.interventions,
+    )
     return data.adjacency, prior, data.X.shape[0]
 
 
@@ -235,6 +249,14 @@ def _run_one(method, data_path, result_path, args):
     record = json.loads(Path(result_path).read_text())
     record["process_wall_s"] = wall
     return record
+
+
+def _load_scores(result_path):
+    """A worker's scores as a dense array; a sparse output's missing pairs are 0."""
+    path = result_path.with_suffix(".npz")
+    if path.exists():
+        return sparse.load_npz(path).toarray().astype(float)
+    return np.load(result_path.with_suffix(".npy"))
 
 
 def _metrics(adjacency, scores, mask):
@@ -424,6 +446,8 @@ def _write_outputs(rows, args, command, machine, out_dir):
         "auroc",
         "auprc",
         "orientation",
+        "kept_pairs",
+        "edge_recall_kept",
         "message",
         "prior_note",
     ]
@@ -461,8 +485,15 @@ def _write_outputs(rows, args, command, machine, out_dir):
         f"({'ER' if args.graph == 'er' else 'scale-free (Barabási–Albert, hubs)'} "
         "graph, expected degree 2, Gaussian noise, snr 1, 10 rows per "
         "knock-out, standardized), so each data set has "
-        f"{args.n_samples} + p rows.",
-        "- Prior: `make_prior(adjacency, fraction=0.1)`: 10 % of the ordered "
+        f"{args.n_samples} + p rows"
+        + (
+            "; X is passed to every method as float32 (`--float32`: half "
+            "the memory of float64)."
+            if args.float32
+            else "."
+        ),
+        "- Prior: `make_prior(adjacency, fraction=0.1)` as float32 (0 / 1 / "
+        "NaN exactly): 10 % of the ordered "
         "pairs labelled with their true direct-edge label. AUROC, AUPRC and "
         "orientation accuracy are computed on the other 90 % (the unlabelled "
         "pairs).",
@@ -480,6 +511,20 @@ def _write_outputs(rows, args, command, machine, out_dir):
                 "Its peak RSS is that of the client process only."
             ]
             if OURS_DASK in args.methods
+            else []
+        ),
+        *(
+            [
+                f"- {OURS_SCREEN}: ours scored with `predict_proba_sparse("
+                f"threshold=0, screen={peers.SCREEN})`: only the candidate pairs "
+                f"(each variable's {peers.SCREEN} strongest partners by |partial "
+                "corr|, by |corr| and by knock-out shift, in both orders) go "
+                "through the network, and all of them are returned as a sparse "
+                "matrix; a pair left out scores 0 in the metrics. 'kept' is the "
+                "number of pairs returned, 'edge recall' the share of the true "
+                "edges among the unlabelled pairs that the screen kept."
+            ]
+            if OURS_SCREEN in args.methods
             else []
         ),
         "- PartialCorr: absolute partial correlations from the Ledoit-Wolf "
@@ -530,8 +575,9 @@ def _write_outputs(rows, args, command, machine, out_dir):
         "## Results",
         "",
         "| method | p | pairs | status | time (s) | ratio vs ours | peak RSS "
-        "(MiB) | base RSS (MiB) | AUROC | AUPRC | orientation |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "(MiB) | base RSS (MiB) | AUROC | AUPRC | orientation | kept | "
+        "edge recall |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         status = r["status"] if r["status"] == "ok" else r.get("message", r["status"])
@@ -551,7 +597,9 @@ def _write_outputs(rows, args, command, machine, out_dir):
             f"{_fmt(r.get('peak_rss_mib'), '.0f')} | "
             f"{_fmt(r.get('base_rss_mib'), '.0f')} | "
             f"{_fmt(r.get('auroc'), '.3f')} | {_fmt(r.get('auprc'), '.3f')} | "
-            f"{_fmt(r.get('orientation'), '.3f')} |"
+            f"{_fmt(r.get('orientation'), '.3f')} | "
+            f"{_fmt(r.get('kept_pairs'), 'd')} | "
+            f"{_fmt(r.get('edge_recall_kept'), '.3f')} |"
         )
     lines += ["", "## Not finished", ""]
     unfinished = []
@@ -602,15 +650,20 @@ def _parse(argv=None):
         help="graph of make_sem: Erdős–Rényi or hub-dominated scale-free",
     )
     parser.add_argument(
+        "--float32",
+        action="store_true",
+        help="pass X to every method as float32 (half the memory; for large p)",
+    )
+    parser.add_argument(
         "--budget", type=float, default=900.0, help="seconds per (method, p) run"
     )
     parser.add_argument(
         "--methods",
         nargs="+",
         default=list(ALL_METHODS),
-        choices=[*ALL_METHODS, OURS_DASK],
+        choices=[*ALL_METHODS, *OPT_IN],
         metavar="METHOD",
-        help=f"subset of {[*ALL_METHODS, OURS_DASK]} (default: all but {OURS_DASK})",
+        help=f"subset of {[*ALL_METHODS, *OPT_IN]} (default: all but {list(OPT_IN)})",
     )
     parser.add_argument(
         "--max-epochs",
@@ -659,7 +712,7 @@ def main(argv=None):
         for p in p_values:
             data_path = Path(tmp) / f"data_p{p}.npz"
             adjacency, prior, n_rows = _simulate(
-                p, args.n_samples, args.seed, data_path, args.graph
+                p, args.n_samples, args.seed, data_path, args.graph, args.float32
             )
             mask = np.isnan(prior)
             for method in args.methods:
@@ -704,8 +757,12 @@ def main(argv=None):
                 record = {**base, **_run_one(method, data_path, result_path, args)}
                 if record["status"] == "ok":
                     last_ok[method] = (p, record["time_s"])
-                    scores = np.load(result_path.with_suffix(".npy"))
+                    scores = _load_scores(result_path)
                     record.update(_metrics(adjacency, scores, mask))
+                    if "kept_pairs" in record:
+                        edges = (adjacency != 0) & mask
+                        record["edge_recall_kept"] = float((scores[edges] > 0).mean())
+                    del scores
                     print(
                         f"  p={p:5d} {method:<15} {record['time_s']:9.2f} s "
                         f"peak {record['peak_rss_mib']:7.0f} MiB "

@@ -19,7 +19,11 @@ None. The names are the method labels of the benchmark tables:
   ``ours:full`` (the label of ``causal_scale.py``); ``ours:dask`` is ``ours``
   with ``n_jobs=2`` inside ``joblib.parallel_config(backend="dask")`` on a
   ``distributed.LocalCluster`` of two single-threaded worker processes, started
-  before the scoring call;
+  before the scoring call; ``ours:screen`` is ``ours`` scored with
+  ``predict_proba_sparse(threshold=0, screen=SCREEN)``: only the candidate
+  pairs of each variable's :data:`SCREEN` strongest partners go through the
+  network, and the scorer returns them as a ``scipy.sparse`` matrix (a pair
+  left out scores 0);
 - ``abs-corr``: ``|correlation|``
   (:func:`skdyncausal.causal.correlation_scores`; no prior);
 - ``abs-pcorr``: ``|partial correlation|`` from the Ledoit–Wolf precision of
@@ -862,6 +866,28 @@ def _ours(architecture, without=None):
     return make
 
 
+#: Candidate partners per variable of ``ours:screen`` (the user guide's value).
+SCREEN = 50
+
+
+def _ours_screen(*, random_state, labels, max_epochs, **_):
+    """Ours with the sparse output of the screened candidate pairs: only each
+    variable's strongest partners go through the network, and every scored
+    pair is returned (``threshold=0``) as a scipy sparse matrix."""
+    from skdyncausal.causal import CausalStructureEstimator
+
+    params = dict(labels=labels, random_state=random_state)
+    if max_epochs is not None:
+        params["max_epochs"] = max_epochs
+
+    def scorer(X, prior, interventions):
+        est = CausalStructureEstimator(**params)
+        est.fit(X, prior=prior, interventions=interventions)
+        return est.predict_proba_sparse(threshold=0.0, screen=SCREEN)
+
+    return scorer
+
+
 def _ours_dask(*, random_state, labels, max_epochs, **_):
     """Ours with its pair-feature blocks on a local Dask cluster (two worker
     processes, one thread each) through joblib's Dask backend: the recipe of
@@ -940,6 +966,7 @@ _FACTORIES = {
     **{name: _ours("full", stat) for name, stat in STATISTIC_ABLATIONS.items()},
     "ours": _ours("full"),
     "ours:dask": _ours_dask,
+    "ours:screen": _ours_screen,
     "abs-corr": _abs_corr,
     "abs-pcorr": _abs_pcorr,
     "PartialCorr": _abs_pcorr,

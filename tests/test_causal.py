@@ -345,6 +345,52 @@ def test_streamed_and_sparse_outputs_match_the_dense_one(sem, prior, tmp_path):
         est.predict_proba(out=np.empty((3, 3)))
 
 
+def test_screen_scores_only_the_candidates_and_matches_the_dense_output(sem, prior):
+    est = CausalStructureEstimator(**{**FAST, "block_size": 3})
+    est.fit(sem.X, prior=prior, interventions=sem.interventions)
+    P = est.predict_proba()
+    p = len(P)
+    pairs = est.candidate_pairs(1)
+    C = np.zeros((p, p), dtype=bool)
+    C[pairs[:, 0], pairs[:, 1]] = True
+    # symmetric, no self-pairs, each variable's strongest |pcorr| partner in
+    np.testing.assert_array_equal(C, C.T)
+    assert not C.diagonal().any() and C.sum() < p * (p - 1)
+    pcorr = np.abs(est._cache["data"].pcorr)
+    np.fill_diagonal(pcorr, -1.0)
+    assert C[np.arange(p), pcorr.argmax(axis=1)].all()
+    # every candidate scored, with the dense probability; nothing else
+    S = est.predict_proba_sparse(threshold=0.0, screen=1).toarray()
+    np.testing.assert_array_equal(S > 0, C & (P > 0))
+    np.testing.assert_allclose(S[C], P[C], atol=1e-7)
+    # a screen wide enough to hold every pair gives every pair
+    full = est.predict_proba_sparse(threshold=0.0, screen=p).toarray()
+    np.testing.assert_allclose(full, P, atol=1e-7)
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="screen must be an integer >= 1"):
+            est.predict_proba_sparse(threshold=0.5, screen=bad)
+
+
+def test_float32_data_and_prior_stay_float32_without_copies(sem, prior, fitted):
+    A32 = prior.astype(np.float32)
+    np.fill_diagonal(A32, np.nan)
+    X32 = np.ascontiguousarray(sem.X, dtype=np.float32)
+    est = CausalStructureEstimator(**FAST)
+    est.fit(X32, prior=A32, interventions=sem.interventions)
+    assert est.prior_ is A32  # float32 with a NaN diagonal: used as it is
+    assert est._cache["data"].Z.dtype == np.float32
+    P32, P = est.predict_proba(), fitted.predict_proba()
+    # float32 rounding of the data moves the probabilities only a little
+    assert np.abs(P32 - P).max() < 0.05
+    # a float64 prior (diagonal not NaN) is copied and left as it was
+    A = np.nan_to_num(prior, nan=0.0)
+    A[0, 1] = A[1, 0] = np.nan
+    before = A.copy()
+    est.fit(sem.X, prior=A, interventions=sem.interventions)
+    np.testing.assert_array_equal(A, before)
+    assert est.prior_.dtype == np.float32 and np.isnan(est.prior_.diagonal()).all()
+
+
 def test_fit_data_cached_for_prediction_but_not_pickled(sem, prior):
     import pickle
 

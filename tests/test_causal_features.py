@@ -117,6 +117,22 @@ def test_shift_scores_detect_chain_knockout():
     assert t_stat[0, 1] > t_stat[1, 0]
 
 
+def test_knockout_rows_index_like_the_dense_shift_matrix():
+    data = make_sem(200, 6, n_interventions=2, random_state=3)
+    shift, t_stat, knocked = F.shift_scores(data.X, data.interventions)
+    rows, t_rows = F._knockout_shifts(data.X, data.interventions)
+    assert knocked.sum() == 2 and (shift[~knocked] == 0).all()
+    np.testing.assert_array_equal(rows.knocked, knocked)
+    src, dst = np.meshgrid(np.arange(6), np.arange(6), indexing="ij")
+    np.testing.assert_array_equal(rows[src.ravel(), dst.ravel()], shift.ravel())
+    np.testing.assert_array_equal(t_rows[np.arange(6)], t_stat)
+    np.testing.assert_array_equal(rows[knocked], shift[knocked])
+    np.testing.assert_allclose(rows.row_sums(), shift.sum(axis=1), rtol=1e-6)
+    np.testing.assert_array_equal(rows.row_max(), shift.max(axis=1))
+    empty, _ = F._knockout_shifts(data.X, None)
+    assert empty.toarray().shape == (6, 6) and not empty.toarray().any()
+
+
 def test_features_read_no_labels(sem):
     """Two priors with different labels give identical pair features."""
     from skdyncausal.causal import CausalStructureEstimator

@@ -151,7 +151,7 @@ def test_conditional_independence_separates_a_chain_and_flags_a_collider():
     assert cols["ci_max_gain"][2] > 0.3  # (a, c): dependent only given b
 
 
-def test_ordered_regression_recovers_the_order_and_the_direct_causes():
+def test_ordered_regression_recovers_the_order_and_the_direct_causes(monkeypatch):
     rng = np.random.default_rng(1)
     n = 3000
     a = rng.laplace(size=n)
@@ -161,6 +161,14 @@ def test_ordered_regression_recovers_the_order_and_the_direct_causes():
     Z = F._standardise(X)[0]
     pos = S.estimate_order(Z)
     assert pos[1] < pos[2] < pos[0]
+    # above ORDER_ROWS rows, a fixed subset of them: the same order, every call
+    monkeypatch.setattr(S, "ORDER_ROWS", 500)
+    np.testing.assert_array_equal(S.estimate_order(Z), pos)
+    monkeypatch.undo()
+    # float32 data give the same coefficients in float32
+    B32 = S.ordered_regression(Z.astype(np.float32), pos)
+    assert B32.dtype == np.float32
+    np.testing.assert_allclose(B32, S.ordered_regression(Z, pos), atol=1e-5)
     stat = S.OrderedRegression()
     cols = _stat_columns(X, stat, [1, 2, 1], [2, 0, 0])
     coef_ij, coef_ji, gap = cols.T

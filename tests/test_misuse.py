@@ -50,10 +50,16 @@ def test_knockouts_without_reference_rows_are_refused(sem, prior):
 
 def test_non_finite_features_name_the_features(sem, prior):
     est = CausalStructureEstimator(**TINY_CAUSAL, random_state=0)
-    with mock.patch(
-        "skdyncausal.causal._features.shift_scores",
-        lambda X, iv: (np.full((8, 8), np.nan), np.zeros((8, 8)), np.ones(8, bool)),
-    ):
+    from skdyncausal.causal._features import KnockoutRows
+
+    def nan_shifts(X, iv):
+        every = np.arange(8)
+        return (
+            KnockoutRows(every, np.full((8, 8), np.nan), 8),
+            KnockoutRows(every, np.zeros((8, 8)), 8),
+        )
+
+    with mock.patch("skdyncausal.causal._features._knockout_shifts", nan_shifts):
         with pytest.raises(ValueError, match=r"pair features \['shift_ij'"):
             est.fit(sem.X, prior=prior, interventions=sem.interventions)
 

@@ -167,9 +167,27 @@ def smoothing_matrix(size, bandwidth):
     return (K / K.sum(axis=0, keepdims=True)).astype(np.float32)
 
 
-def _skewness_kurtosis(Z):
-    """Skewness and excess kurtosis of standardised columns."""
-    return (Z**3).mean(axis=0), (Z**4).mean(axis=0) - 3.0
+def _skewness_kurtosis(Z, chunk=1024):
+    """Skewness and excess kurtosis of standardised columns (float64), a chunk
+    of columns at a time."""
+    p = Z.shape[1]
+    skew, kurt = np.empty(p), np.empty(p)
+    for lo in range(0, p, chunk):
+        z = np.asarray(Z[:, lo : lo + chunk], dtype=np.float64)
+        z2 = z * z
+        skew[lo : lo + chunk] = (z2 * z).mean(axis=0)
+        kurt[lo : lo + chunk] = (z2 * z2).mean(axis=0) - 3.0
+    return skew, kurt
+
+
+def _standardise32(X, chunk=1024):
+    """:func:`_standardise` of every column, in float32, a chunk at a time (no
+    float64 copy of X is made)."""
+    Z = np.empty(X.shape, dtype=np.float32)
+    for lo in range(0, X.shape[1], chunk):
+        x = np.asarray(X[:, lo : lo + chunk], dtype=np.float64)
+        Z[:, lo : lo + chunk] = _standardise(x)[0]
+    return Z
 
 
 def _standardise(X, rows=None):
@@ -215,16 +233,17 @@ def partial_correlations(Z):
     True
     """
     cov = _ledoit_wolf(Z)
-    var = np.diag(cov).copy()
+    var = np.diag(cov).astype(np.float64)
     try:  # the shrunk covariance is positive definite: a Cholesky inverse
         factor = cho_factor(cov, lower=True, overwrite_a=True, check_finite=False)
-        theta = cho_solve(factor, np.eye(len(var)), overwrite_b=True)
+        eye = np.eye(len(var), dtype=cov.dtype)
+        theta = cho_solve(factor, eye, overwrite_b=True, check_finite=False)
         del factor
     except np.linalg.LinAlgError:  # pragma: no cover - no shrinkage, singular
         theta = np.linalg.pinv(_ledoit_wolf(Z), hermitian=True)
     del cov
-    diag = np.diag(theta).copy()
-    d = np.sqrt(np.clip(diag, 1e-12, None))
+    diag = np.diag(theta).astype(np.float64)
+    d = np.sqrt(np.clip(diag, 1e-12, None)).astype(theta.dtype)
     theta /= d[:, None]
     theta /= d[None, :]
     np.negative(theta, out=theta)
@@ -265,24 +284,63 @@ def shift_scores(X, interventions):
     >>> bool(shift[0, 1] > 2), knocked.tolist()
     (True, [True, False])
     """
+    shift, t_stat = _knockout_shifts(X, interventions)
+    return shift.toarray(), t_stat.toarray(), shift.knocked
+
+
+class KnockoutRows:
+    """A ``(p, p)`` float32 matrix that is 0 outside the rows of the knocked-out
+    variables, stored as those rows only (``K × p`` numbers for K targets).
+
+    Indexing as a dense matrix works for what the features read:
+    ``M[rows]`` and ``M[rows, cols]`` with integer or boolean arrays.
+    """
+
+    def __init__(self, targets, values, p):
+        self.shape = (p, p)
+        self.knocked = np.zeros(p, dtype=bool)
+        self.knocked[targets] = True
+        # rows of variables never knocked out point at a final row of zeros
+        self.index = np.full(p, len(targets), dtype=np.int64)
+        self.index[targets] = np.arange(len(targets))
+        self.values = np.vstack([values, np.zeros((1, p))]).astype(np.float32)
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):
+            rows, cols = key
+            return self.values[self.index[rows], cols]
+        return self.values[self.index[key]]
+
+    def row_sums(self):
+        return self.values.sum(axis=1, dtype=np.float64)[self.index]
+
+    def row_max(self):
+        return self.values.max(axis=1)[self.index]
+
+    def toarray(self):
+        return self.values[self.index]
+
+
+def _knockout_shifts(X, interventions):
+    """:func:`shift_scores` as two :class:`KnockoutRows` (shift, t_stat)."""
     n, p = X.shape
-    # float32: two p x p matrices kept for the whole fit
-    shift = np.zeros((p, p), dtype=np.float32)
-    t_stat = np.zeros((p, p), dtype=np.float32)
-    knocked = np.zeros(p, dtype=bool)
+    none = np.zeros((0, p), dtype=np.float32)
+    empty = KnockoutRows(np.zeros(0, dtype=np.int64), none, p)
     if interventions is None:
-        return shift, t_stat, knocked
+        return empty, empty
     targets, counts = np.unique(interventions[interventions >= 0], return_counts=True)
     if targets.size == 0:
-        return shift, t_stat, knocked
-    knocked[targets] = True
+        return empty, empty
     obs = interventions < 0
-    onehot = (interventions[:, None] == targets[None, :]).astype(float)  # (n, K)
-    sums = onehot.T @ X  # (K, p)
+    # (n, K) in the dtype of X, so that float32 data are not copied to float64
+    onehot = (interventions[:, None] == targets[None, :]).astype(X.dtype)
+    sums = (onehot.T @ X).astype(np.float64)  # (K, p)
     means = sums / counts[:, None]
     if obs.sum() >= 3:
-        ref_mean = X[obs].mean(axis=0)[None, :]
-        ref_sd = X[obs].std(axis=0)[None, :]
+        ref = np.asarray(X[obs], dtype=np.float64)
+        ref_mean = ref.mean(axis=0)[None, :]
+        ref_sd = ref.std(axis=0)[None, :]
+        del ref
     else:
         # Every row but those of the knock-out itself.
         rest = (n - counts)[:, None]
@@ -290,23 +348,25 @@ def shift_scores(X, interventions):
         sq = (X**2).sum(axis=0)[None, :] - onehot.T @ X**2
         ref_sd = np.sqrt(np.clip(sq / rest - ref_mean**2, 0, None))
     ref_sd = np.where(ref_sd > 1e-12, ref_sd, 1.0)
-    shift[targets] = np.abs(means - ref_mean) / ref_sd
-    t_stat[targets] = shift[targets] * np.sqrt(counts)[:, None]
-    np.fill_diagonal(shift, 0.0)
-    np.fill_diagonal(t_stat, 0.0)
-    return shift, t_stat, knocked
+    shift = np.abs(means - ref_mean) / ref_sd
+    shift[np.arange(targets.size), targets] = 0.0
+    t_stat = shift * np.sqrt(counts)[:, None]
+    return KnockoutRows(targets, shift, p), KnockoutRows(targets, t_stat, p)
 
 
-def variable_graph(weights, n_neighbors):
+def variable_graph(weights, n_neighbors, chunk=512):
     """Undirected graph Ĝ0 of every variable's top-k neighbours by ``weights``.
 
     Returns a symmetric boolean CSR matrix without self-loops.
     """
     p = weights.shape[0]
     k = int(min(n_neighbors, p - 1))
-    W = np.abs(weights).astype(float)
-    np.fill_diagonal(W, -np.inf)
-    top = np.argpartition(-W, k - 1, axis=1)[:, :k]
+    top = np.empty((p, k), dtype=np.int64)
+    for lo in range(0, p, chunk):  # rows a chunk at a time: no p x p copy
+        idx = np.arange(lo, min(lo + chunk, p))
+        W = np.abs(weights[idx]).astype(np.float64)
+        W[np.arange(idx.size), idx] = -np.inf
+        top[idx] = np.argpartition(-W, k - 1, axis=1)[:, :k]
     rows = np.repeat(np.arange(p), k)
     A = sparse.coo_matrix(
         (np.ones(rows.size, dtype=bool), (rows, top.ravel())), shape=(p, p)
@@ -375,24 +435,29 @@ def _image_bins(X, obs, size, max_rows=None, chunk=256):
     for lo in range(0, p, chunk):
         cols = slice(lo, lo + chunk)
         out[0][cols] = _bins(rank_uniform(X[:, cols])[rows[0]], size).T
-        Zo, _, _ = _standardise(X[obs, cols])
+        Zo, _, _ = _standardise(np.asarray(X[obs, cols], dtype=np.float64))
         U = (np.clip(Zo, -3.0, 3.0) + 3.0) / 6.0
         out[1][cols] = _bins(U[np.searchsorted(np.flatnonzero(obs), rows[1])], size).T
     return out
 
 
-def _node_features(Z, skew, kurt, pcorr, regress, graph, shift, knocked):
+def _node_features(Z, skew, kurt, pcorr, regress, graph, shift, chunk=1024):
     """Fixed-size summaries of every variable: (p, len(NODE_FEATURE_NAMES))."""
     p = Z.shape[1]
-    quant = np.quantile(Z, _QUANTILES, axis=0).T  # (p, 7)
-    negentropy = (np.log(np.cosh(Z)).mean(axis=0) - _LOGCOSH_GAUSS) * 10.0
+    quant, negentropy = np.empty((p, len(_QUANTILES))), np.empty(p)
+    for lo in range(0, p, chunk):
+        z = np.asarray(Z[:, lo : lo + chunk], dtype=np.float64)
+        quant[lo : lo + chunk] = np.quantile(z, _QUANTILES, axis=0).T
+        negentropy[lo : lo + chunk] = np.log(np.cosh(z)).mean(axis=0)
+    negentropy = (negentropy - _LOGCOSH_GAUSS) * 10.0
     degree = np.asarray(graph.sum(axis=1)).ravel()
     abs_p = np.abs(pcorr)
     nb_mean = np.asarray(graph.multiply(abs_p).sum(axis=1)).ravel() / np.maximum(
         degree, 1
     )
+    knocked = shift.knocked
     n_knocked = max(int(knocked.sum()), 1)
-    shift_in = shift[knocked].sum(axis=0) / n_knocked if knocked.any() else np.zeros(p)
+    shift_in = shift.values.sum(axis=0, dtype=np.float64) / n_knocked
     cols = [
         quant,
         skew[:, None],
@@ -403,8 +468,8 @@ def _node_features(Z, skew, kurt, pcorr, regress, graph, shift, knocked):
         abs_p.max(axis=1)[:, None],
         (1.0 - 1.0 / np.maximum(regress, 1.0))[:, None],
         knocked[:, None].astype(float),
-        np.log1p(shift.sum(axis=1) / max(p - 1, 1))[:, None],
-        np.log1p(shift.max(axis=1))[:, None],
+        np.log1p(shift.row_sums() / max(p - 1, 1))[:, None],
+        np.log1p(shift.row_max())[:, None],
         np.log1p(shift_in)[:, None],
     ]
     return np.hstack(cols).astype(np.float32)
@@ -571,6 +636,64 @@ def all_pairs(sources, p):
     return src[keep], dst[keep]
 
 
+def screen_pairs(data, n_candidates, chunk=256):
+    """Candidate pairs of a cheap screen: every variable's strongest partners.
+
+    For every variable, its ``n_candidates`` partners with the largest
+    absolute partial correlation, the ``n_candidates`` with the largest
+    absolute correlation and, for a knocked-out variable, the
+    ``n_candidates`` that its knock-outs shift most (``t_stat``). A pair is a
+    candidate, in both orders, when either of its variables lists the other.
+    Rows of the ``p × p`` scores are read ``chunk`` variables at a time, so
+    nothing of size ``p²`` is made.
+
+    Parameters
+    ----------
+    data : PairData
+    n_candidates : int
+        Partners per variable and per score.
+
+    Returns
+    -------
+    src, dst : ndarray of int64 of shape (m,)
+        The candidate ordered pairs, sorted by source then target.
+    """
+    p, Z = data.p, data.Z
+    m = int(min(n_candidates, p - 1))
+    keys = []
+    for lo in range(0, p, chunk):
+        rows = np.arange(lo, min(lo + chunk, p))
+        scores = [np.abs(data.pcorr[rows]), np.abs(Z[:, rows].T @ Z)]
+        if data.knocked[rows].any():
+            scores.append(np.asarray(data.t_stat[rows], dtype=np.float32))
+        for S in scores:
+            S[np.arange(rows.size), rows] = -np.inf
+            top = np.argpartition(-S, m - 1, axis=1)[:, :m]
+            a, b = np.repeat(rows, m), top.ravel().astype(np.int64)
+            keys.append(np.minimum(a, b) * p + np.maximum(a, b))
+    pairs = np.unique(np.concatenate(keys))
+    lo, hi = pairs // p, pairs % p
+    src, dst = np.concatenate([lo, hi]), np.concatenate([hi, lo])
+    order = np.lexsort((dst, src))
+    return src[order], dst[order]
+
+
+def pair_blocks(src, dst, block_size, max_pairs=None):
+    """Split pairs sorted by source into blocks of at most ``block_size``
+    sources and, when given, about ``max_pairs`` pairs: list of (src, dst)."""
+    if src.size == 0:
+        return []
+    block = src // block_size
+    if max_pairs is not None:
+        # a new block also where the running count passes max_pairs
+        start = np.flatnonzero(np.r_[True, np.diff(src) != 0])
+        counts = np.diff(np.r_[start, src.size])
+        group = np.repeat(np.cumsum(counts) // max(int(max_pairs), 1), counts)
+        block = block * (src.size + 1) + group
+    cuts = np.flatnonzero(np.diff(block)) + 1
+    return list(zip(np.split(src, cuts), np.split(dst, cuts)))
+
+
 def iter_pair_features(data, pair_blocks, n_jobs=None):
     """Features of each block of pairs, in order, streamed one block at a time.
 
@@ -731,8 +854,10 @@ class PairFeaturizer:
         data : PairData
         """
         # C order whatever the input (a DataFrame gives Fortran order): the
-        # float32 products then sum in the same order, and results agree
-        X = np.ascontiguousarray(X, dtype=np.float64)
+        # float32 products then sum in the same order, and results agree.
+        # float32 data stay float32 (half the memory at large n p).
+        dtype = np.float32 if np.asarray(X).dtype == np.float32 else np.float64
+        X = np.ascontiguousarray(X, dtype=dtype)
         n, p = X.shape
         iv = (
             None if interventions is None else np.asarray(interventions, dtype=np.int64)
@@ -740,17 +865,16 @@ class PairFeaturizer:
         obs = np.ones(n, dtype=bool) if iv is None else iv < 0
         if obs.sum() < 3:
             obs = np.ones(n, dtype=bool)
-        Z, _, _ = _standardise(X)
+        # Everything of size n x p or p x p is float32 and made one at a
+        # time (no float64 copy of the data, at most two p x p transients)
+        Z = _standardise32(X)
         skew, kurt = _skewness_kurtosis(Z)
-        # p x p matrices are kept in float32 and made one at a time, so that
-        # at most about three float64 ones are alive at once
         pcorr, regress = partial_correlations(Z)
-        pcorr = pcorr.astype(np.float32)
-        shift, t_stat, knocked = shift_scores(X, iv)
+        shift, t_stat = _knockout_shifts(X, iv)
         if self.graph_method == "pcorr":
             graph = variable_graph(pcorr, self.graph_neighbors)
         else:
-            corr = (Z.T @ Z) / n
+            corr = Z.T @ Z
             np.fill_diagonal(corr, 0.0)
             graph = variable_graph(corr, self.graph_neighbors)
             del corr
@@ -758,18 +882,16 @@ class PairFeaturizer:
             n=n,
             p=p,
             image_size=self.image_size,
-            Z=Z.astype(np.float32),
+            Z=Z,
             skewness=skew,
             kurtosis=kurt,
             pcorr=pcorr,
             shift=shift,
             t_stat=t_stat,
-            knocked=knocked,
+            knocked=shift.knocked,
             graph=graph,
             edge_index=np.vstack(graph.nonzero()).astype(np.int64),
-            node_features=_node_features(
-                Z, skew, kurt, pcorr, regress, graph, shift, knocked
-            ),
+            node_features=_node_features(Z, skew, kurt, pcorr, regress, graph, shift),
             image_bins=None,
             image_kernel=None,
             n_obs=int(obs.sum()),
@@ -778,7 +900,6 @@ class PairFeaturizer:
             external=external or {},
         )
         data.prepared = [stat.prepare(data, Z) for stat in data.statistics]
-        del Z
         if self.images:
             data.image_bins = _image_bins(X, obs, self.image_size, self.image_rows)
             data.image_kernel = smoothing_matrix(self.image_size, self.bandwidth)
@@ -799,8 +920,7 @@ class PairFeaturizer:
         src, dst = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
         order = np.argsort(src, kind="stable")
         s_src, s_dst = src[order], dst[order]
-        cuts = np.flatnonzero(np.diff(s_src // self.block_size)) + 1
-        blocks = list(zip(np.split(s_src, cuts), np.split(s_dst, cuts)))
+        blocks = pair_blocks(s_src, s_dst, self.block_size)
         # Each block's rows go straight to their places in the output: the
         # features are held once, not also as parts and a reordered copy.
         out = {"src": src, "dst": dst}
@@ -982,6 +1102,13 @@ class PairFeaturizer:
         blocks = [all_pairs(b, data.p) for b in source_blocks(data.p, size)]
         for src, dst, raw in self._iter_raw(data, blocks):
             yield src, dst, self._scale(dict(raw, src=src, dst=dst))
+
+    def iter_pairs(self, data, src, dst):
+        """Scaled features of the given pairs (sorted by source), one block of
+        sources at a time: yields ``(src, dst, features)``."""
+        blocks = pair_blocks(src, dst, self.block_size, _PAIRS_PER_BLOCK)
+        for b_src, b_dst, raw in self._iter_raw(data, blocks):
+            yield b_src, b_dst, self._scale(dict(raw, src=b_src, dst=b_dst))
 
     def node_inputs(self, data):
         """Scaled node features, as measured and as if never knocked out."""

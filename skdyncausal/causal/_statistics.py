@@ -327,26 +327,48 @@ class ConditionalIndependence(PairStatistic):
     def __init__(self, n_candidates=4):
         self.n_candidates = n_candidates
 
-    def prepare(self, data, Z):
-        p = Z.shape[1]
-        k = int(min(self.n_candidates, p - 1))
-        W = -np.abs(np.asarray(data.pcorr, dtype=np.float32))
-        np.fill_diagonal(W, np.inf)
-        top = np.argpartition(W, k - 1, axis=1)[:, :k] if k > 0 else np.zeros((p, 0))
-        del W
-        corr = data.Z.T @ data.Z  # float32: p x p held for the whole fit
-        corr /= np.float32(Z.shape[0])
-        np.fill_diagonal(corr, 1.0)
-        np.clip(corr, -1.0, 1.0, out=corr)
-        return {"corr": corr, "top": top.astype(np.int64)}
+    def prepare(self, data, Z, chunk=256):
+        # No p x p matrix: the candidates, and the correlations of every
+        # variable with its candidates and among them; the rest comes from
+        # each block's own products (compute).
+        p, n = Z.shape[1], Z.shape[0]
+        h = int(min(self.n_candidates, p - 1))
+        top = np.zeros((p, h), dtype=np.int64)
+        own = np.empty((p, h), dtype=np.float32)  # R[j, top[j, a]]
+        among = np.empty((p, h, h), dtype=np.float32)  # R[top[j, a], top[j, b]]
+        for lo in range(0, p, chunk):
+            rows = np.arange(lo, min(lo + chunk, p))
+            if h > 0:
+                W = np.abs(np.asarray(data.pcorr[rows], dtype=np.float32))
+                W[np.arange(rows.size), rows] = -np.inf
+                top[rows] = np.argpartition(-W, h - 1, axis=1)[:, :h]
+            Zt = data.Z[:, top[rows]]  # (n, c, h)
+            own[rows] = np.einsum("nc,nca->ca", data.Z[:, rows], Zt) / n
+            among[rows] = np.einsum("nca,ncb->cab", Zt, Zt) / n
+        np.clip(own, -1.0, 1.0, out=own)
+        np.clip(among, -1.0, 1.0, out=among)
+        return {"top": top, "own": own, "among": among}
 
     def compute(self, block, prepared):
-        R, top = prepared["corr"], prepared["top"]
-        src, dst = block.src, block.dst
-        r_ij = R[src, dst]
+        top, own, among = prepared["top"], prepared["own"], prepared["among"]
+        Z, n = block.data.Z, block.data.n
+        src, dst, inv = block.src, block.dst, block.inv
+        m, h = src.size, top.shape[1]
+        R_u = np.clip(block.cross("z"), -1.0, 1.0)  # (b, p): R[source, :]
+        # R[candidate of a source, :], each distinct candidate once
+        cols, where = np.unique(top[block.u], return_inverse=True)
+        R_c = np.clip(Z[:, cols].T @ Z / np.float32(n), -1.0, 1.0)
+        at = where.reshape(block.u.size, h)[inv]  # (m, h): rows of R_c
+        r_ij = R_u[inv, dst]
         cand = np.hstack([top[src], top[dst]])  # (m, c)
         valid = (cand != src[:, None]) & (cand != dst[:, None])
-        r_ik, r_jk = R[src[:, None], cand], R[dst[:, None], cand]
+        r_ik = R_u[inv[:, None], cand]
+        r_jk = np.hstack([R_c[at, dst[:, None]], own[dst]])
+        # R among the candidates: within those of i, of j, and across
+        r_cc = np.empty((m, 2 * h, 2 * h), dtype=np.float32)
+        r_cc[:, :h, :h] = among[src]
+        r_cc[:, h:, h:] = among[dst]
+        r_cc[:, :h, h:] = R_c[at[:, :, None], top[dst][:, None, :]]
         rho1 = _partial(r_ij[:, None], r_ik, r_jk)  # (m, c): ρ_ij·k
         abs0 = np.abs(r_ij)
         abs1 = np.where(valid, np.abs(rho1), np.inf)
@@ -356,7 +378,7 @@ class ConditionalIndependence(PairStatistic):
         if a.size:
             k, k2 = cand[:, a], cand[:, b]
             ok = valid[:, a] & valid[:, b] & (k != k2)
-            r_kl = R[k, k2]
+            r_kl = r_cc[:, a, b]
             rho_il = _partial(r_ik[:, b], r_ik[:, a], r_kl)  # ρ_il·k
             rho_jl = _partial(r_jk[:, b], r_jk[:, a], r_kl)  # ρ_jl·k
             rho2 = np.abs(_partial(rho1[:, a], rho_il, rho_jl))  # ρ_ij·kl
@@ -382,18 +404,38 @@ class ConditionalIndependence(PairStatistic):
         return f"{type(self).__name__}(n_candidates={self.n_candidates})"
 
 
-def _tanh_direction(Zu):
-    """Pairwise tanh likelihood-ratio direction measure among columns: (u, u).
+def _cause_evidence(Zr, chunk=1024):
+    """How strongly the pairwise likelihood ratios say each column is caused.
 
-    Positive ``[a, b]`` favours ``a -> b`` (Hyvärinen & Smith, 2013), signed
-    by the pair's mean kurtosis so that it holds for sub-Gaussian noise too.
+    ``Σ_b min(0, LR[a, b])²`` for every column ``a``, with ``LR[a, b]`` the
+    tanh likelihood-ratio measure of Hyvärinen & Smith (2013) (positive
+    favours ``a -> b``), signed by the pair's mean kurtosis so that it holds
+    for sub-Gaussian noise too. Rows of ``LR`` are made ``chunk`` at a time,
+    so no ``(p, p)`` matrix is held.
     """
-    n = Zu.shape[0]
-    T = np.tanh(Zu)
-    C = Zu.T @ Zu / n
-    A = Zu.T @ T / n
-    kurt = np.where((Zu**4).mean(axis=0) - 3.0 >= 0, 1.0, -1.0)
-    return C * (A - A.T) * (0.5 * (kurt[:, None] + kurt[None, :]))
+    n, r = Zr.shape
+    T = np.tanh(Zr)
+    kurt = np.empty(r, dtype=np.float32)
+    for lo in range(0, r, chunk):
+        z2 = np.square(Zr[:, lo : lo + chunk], dtype=np.float64)
+        kurt[lo : lo + chunk] = np.where((z2 * z2).mean(axis=0) >= 3.0, 1.0, -1.0)
+    score = np.empty(r)
+    inv_n = np.float32(1.0 / n)
+    for lo in range(0, r, chunk):
+        rows = slice(lo, lo + chunk)
+        corr = Zr[:, rows].T @ Zr
+        cross = Zr[:, rows].T @ T  # E[z_a tanh z_b]
+        cross -= T[:, rows].T @ Zr  # minus E[z_b tanh z_a]
+        lr = corr * cross
+        lr *= inv_n * inv_n * 0.5
+        lr *= kurt[rows, None] + kurt[None, :]
+        np.minimum(lr, 0.0, out=lr)
+        score[rows] = np.square(lr, dtype=np.float64).sum(axis=1)
+    return score
+
+
+#: Rows read by :func:`estimate_order` (a fixed random subset above this).
+ORDER_ROWS = 4096
 
 
 def estimate_order(Z, max_steps=32):
@@ -404,13 +446,17 @@ def estimate_order(Z, max_steps=32):
     (``Σ_b min(0, LR[a, b])²``), takes the least caused ones as the next
     roots, and regresses them out of the rest. With ``p ≤ max_steps`` one
     root is taken per step, as DirectLiNGAM does; above, ``p / max_steps``
-    per step, so the cost stays ``O(max_steps · n p²)``.
+    per step, so the cost stays ``O(max_steps · n p²)``, with ``n`` at most
+    :data:`ORDER_ROWS` rows (a fixed random subset of larger data).
 
     Returns the position of every variable in the order, (p,) int.
     """
-    p = Z.shape[1]
+    n, p = Z.shape
     remaining = np.arange(p)
-    Zr = Z.astype(np.float32)  # a copy; float32 halves the cost
+    rows = np.arange(n)
+    if n > ORDER_ROWS:  # the same subset for every call
+        rows = np.sort(np.random.default_rng(0).choice(n, ORDER_ROWS, replace=False))
+    Zr = np.asarray(Z[rows], dtype=np.float32)  # a copy; float32 halves the cost
     pos = np.empty(p, dtype=np.int64)
     done = 0
     steps_left = max(int(max_steps), 1)
@@ -418,8 +464,7 @@ def estimate_order(Z, max_steps=32):
         take = int(np.ceil(remaining.size / steps_left)) if remaining.size > 1 else 1
         steps_left = max(steps_left - 1, 1)
         if remaining.size > 1:
-            lr = _tanh_direction(Zr[:, remaining])
-            score = (np.minimum(lr, 0.0) ** 2).sum(axis=1)  # evidence of a cause
+            score = _cause_evidence(Zr[:, remaining])
             roots = np.argsort(score, kind="stable")[:take]
         else:
             roots = np.array([0])
@@ -455,7 +500,9 @@ def ordered_regression(Z, pos, ridge=1e-3):
     # In place, so that at most two p x p matrices are alive at a time.
     L = cholesky(C, lower=True, overwrite_a=True, check_finite=False)
     L /= np.diag(L).copy()[None, :]  # unit lower-triangular A: x = A e
-    Ainv, info = lapack.dtrtri(L, lower=1, unitdiag=1, overwrite_c=1)
+    (trtri,) = lapack.get_lapack_funcs(("trtri",), (L,))
+    Ainv, info = trtri(L, lower=1, unitdiag=1, overwrite_c=1)
+    del L
     if info != 0:  # pragma: no cover - the ridge keeps A invertible
         raise np.linalg.LinAlgError("ordered regression: singular factor")
     # B = I - A⁻¹: A⁻¹ is unit lower-triangular (cholesky zeroed the upper
@@ -464,7 +511,7 @@ def ordered_regression(Z, pos, ridge=1e-3):
     np.negative(Ainv, out=Ainv)
     B = np.empty_like(Ainv)
     B[np.ix_(perm, perm)] = Ainv
-    return B
+    return B  # in the dtype of Z: float32 data give float32 (p x p) matrices
 
 
 def non_gaussian_share(Z, B):
@@ -519,7 +566,7 @@ class OrderedRegression(PairStatistic):
         B = ordered_regression(Z, pos)
         share = non_gaussian_share(Z[data.observational], B)
         return {
-            "coef": np.abs(B).astype(np.float32),
+            "coef": np.abs(B, out=B).astype(np.float32, copy=False),
             "pos": pos.astype(np.float64) / max(Z.shape[1] - 1, 1),
             "non_gaussian_share": share,
             "non_gaussian": bool(share > 0.5),
