@@ -565,8 +565,8 @@ def _write_outputs(rows, args, command, machine, out_dir):
             "training is capped at max_train_pairs pairs)."
         ),
         "- Time ratio: time of the method / time of ours at the same p "
-        "(> 1 means slower than ours); '>' and '≥' are the lower bounds above "
-        "divided by ours.",
+        "(ours:screen when ours is not in the run; > 1 means slower than "
+        "ours); '>' and '≥' are the lower bounds above divided by ours.",
         "",
         "## Summary: time (ratio to ours) and AUPRC",
         "",
@@ -629,7 +629,7 @@ def _write_outputs(rows, args, command, machine, out_dir):
                 f"- {method}: time ∝ (pairs)^{slope:.2f} (least-squares slope "
                 "of log time on log pairs over its finished runs)"
             )
-    if _slope(rows, OURS) is None:
+    if OURS in methods and _slope(rows, OURS) is None:
         lines.append(
             "- ours: no slope (fewer than two finished runs; see the status column)"
         )
@@ -778,11 +778,13 @@ def main(argv=None):
                     }.get(record["status"], f"{record['status']} at p={p}")
                     stopped[method] = reason
                 rows.append(record)
+            # the reference of the time ratios: ours, else ours:screen
             ours = next(
                 (
                     r
+                    for name in (OURS, OURS_SCREEN)
                     for r in rows
-                    if r["p"] == p and r["method"] == OURS and r["status"] == "ok"
+                    if r["p"] == p and r["method"] == name and r["status"] == "ok"
                 ),
                 None,
             )
