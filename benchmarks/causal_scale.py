@@ -52,6 +52,14 @@ Examples, from the repository root
     python -m benchmarks.causal_scale --quick            # p in {100, 300}
     python -m benchmarks.causal_scale                    # p in {100, ..., 2000}
     python -m benchmarks.causal_scale --p 100 300 --methods PC DAGMA --budget 120
+    python -m benchmarks.causal_scale --p 1000 5000 10000 --float32 \
+        --methods ours:screen PartialCorr --threads 2 --budget 3600
+
+``ours:screen`` (on request, like ``ours:dask``) scores only the screened
+candidate pairs and returns them as a sparse matrix (see ``benchmarks/peers.py``);
+its rows add the number of pairs kept and the share of the true edges among
+the unlabelled pairs that the screen kept. ``--float32`` passes X to every
+method as float32.
 """
 
 from __future__ import annotations
