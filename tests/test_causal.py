@@ -235,7 +235,7 @@ def test_grid_search_selects_by_held_out_auroc(sem, prior):
     params = {**FAST, "validation_fraction": 0.5}
     grid = GridSearchCV(
         CausalStructureEstimator(**params),
-        {"architecture": ["no_image", "full"]},
+        {"architecture": ["graph", "full"]},
         cv=3,
     )
     grid.fit(sem.X, prior=prior)

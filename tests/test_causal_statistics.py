@@ -171,10 +171,13 @@ def test_ordered_regression_recovers_the_order_and_the_direct_causes(monkeypatch
     np.testing.assert_allclose(B32, S.ordered_regression(Z, pos), atol=1e-5)
     stat = S.OrderedRegression()
     cols = _stat_columns(X, stat, [1, 2, 1], [2, 0, 0])
-    coef_ij, coef_ji, gap = cols.T
+    coef_ij, coef_ji, gap, t_ij, t_ji = cols.T  # t as log(1 + |t|)
     assert coef_ij[0] > 0.5 and coef_ij[1] > 0.5  # a -> b, b -> c
     assert coef_ij[2] < 0.05  # a is no direct cause of c
+    assert t_ij[0] > np.log1p(20.0) and t_ij[1] > np.log1p(20.0)
+    assert t_ij[2] < np.log1p(4.0)
     np.testing.assert_array_equal(coef_ji, 0.0)  # the effect comes later
+    np.testing.assert_array_equal(t_ji, 0.0)
     assert (gap > 0).all()
 
 
@@ -183,12 +186,19 @@ def test_ordered_regression_equals_least_squares_on_the_predecessors():
     Z = F._standardise(rng.normal(size=(400, 12)) @ rng.normal(size=(12, 12)))[0]
     pos = rng.permutation(12)
     B = S.ordered_regression(Z, pos, ridge=0.0)
+    B2, T = S.ordered_regression(Z, pos, ridge=0.0, t_stats=True)
+    np.testing.assert_array_equal(B2, B)
     for j in range(12):
         before = np.flatnonzero(pos < pos[j])
-        expected = np.zeros(12)
+        expected, t = np.zeros(12), np.zeros(12)
         if before.size:
-            expected[before] = np.linalg.lstsq(Z[:, before], Z[:, j], rcond=None)[0]
+            Zb = Z[:, before]
+            expected[before] = np.linalg.lstsq(Zb, Z[:, j], rcond=None)[0]
+            resid = Z[:, j] - Zb @ expected[before]
+            var = resid @ resid / len(Z) * np.diag(np.linalg.inv(Zb.T @ Zb))
+            t[before] = expected[before] / np.sqrt(var)
         np.testing.assert_allclose(B[j], expected, atol=1e-8)
+        np.testing.assert_allclose(T[j], t, rtol=1e-8, atol=1e-8)
 
 
 def test_statistics_parameter_chooses_the_evidence(sem):
@@ -220,7 +230,7 @@ def test_baseline_takes_the_order_columns_on_non_gaussian_data():
     est = CausalStructureEstimator(
         architecture="no_image", max_epochs=2, random_state=0
     ).fit(data.X, prior=prior)
-    assert "ordered_coef_ij" in est.featurizer_.baseline_columns_
+    assert "ordered_t_ij" in est.featurizer_.baseline_columns_
 
 
 @pytest.mark.parametrize(

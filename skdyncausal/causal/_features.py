@@ -737,10 +737,11 @@ _KO_NODE = ("knocked", "mean_shift_out", "max_shift_out")
 # is kept (:meth:`PairFeaturizer.fit`). Direct edges: |pcorr| and the
 # v-structure signatures, which orient pairs whatever the noise; with the
 # coefficients under the estimated causal order, which need non-Gaussian
-# noise: when the residuals under that order are non-Gaussian, the candidates
-# with them are the only ones (a choice by log-loss on ~10 labelled edges was
-# a coin toss there). Total effects: |corr| and the distance in Ĝ0, with and
-# without the v-structure signatures.
+# noise: when the residuals under that order are non-Gaussian, the candidate
+# with their t statistics is the only one (a choice by log-loss on ~10
+# labelled edges was a coin toss there), otherwise the t candidate is left
+# out. Total effects: |corr| and the distance in Ĝ0, with and without the
+# v-structure signatures.
 BASELINE_COLUMNS = {
     "direct": (
         ("abs_pcorr", "collider_i", "collider_j"),
@@ -750,6 +751,13 @@ BASELINE_COLUMNS = {
             "collider_j",
             "ordered_coef_ij",
             "ordered_coef_ji",
+        ),
+        (
+            "abs_pcorr",
+            "collider_i",
+            "collider_j",
+            "ordered_t_ij",
+            "ordered_t_ji",
         ),
     ),
     "ancestral": (
@@ -989,9 +997,10 @@ class PairFeaturizer:
         Candidates whose columns are not all among the statistics are left
         out. When :class:`OrderedRegression` found the noise non-Gaussian
         (the causal order is then identifiable), only the candidates that read
-        the coefficients under that order are kept. With Gaussian noise all
-        stay: with nonlinear mechanisms the order columns can still help,
-        and the cross-validation decides.
+        the t statistics of the coefficients under that order are kept. With
+        Gaussian noise all others stay (with nonlinear mechanisms the
+        coefficients can still help, and the cross-validation decides); t
+        statistics under an order that is not identifiable are left out.
         """
         available = set(self.scalar_names) | set(self.graph_names)
         candidates = [
@@ -1001,9 +1010,16 @@ class PairFeaturizer:
             isinstance(prepared, dict) and prepared.get("non_gaussian", False)
             for prepared in data.prepared
         )
-        if non_gaussian:
+        t_cols = {"ordered_t_ij", "ordered_t_ji"}
+        if non_gaussian:  # the order is identifiable: its t statistics
             ordered = set(OrderedRegression.names)
-            candidates = [c for c in candidates if set(c) & ordered] or candidates
+            candidates = (
+                [c for c in candidates if set(c) & t_cols]
+                or [c for c in candidates if set(c) & ordered]
+                or candidates
+            )
+        else:  # an arbitrary order: its t statistics are no test of anything
+            candidates = [c for c in candidates if not set(c) & t_cols] or candidates
         # other methods' scores (extra_scores) are candidates too
         extra = tuple(
             n for s in self.statistics if isinstance(s, ExternalScore) for n in s.names
