@@ -21,6 +21,7 @@ from .._base import (
     seed_from,
     torch_rng,
 )
+from .._validation import check_int
 from ._audit import cross_fitted_prior, fit_calibrator, probabilities
 from ._data import (
     EpochSampler,
@@ -629,7 +630,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         pairs : ndarray of int64 of shape (m, 2)
             ``(cause, effect)`` candidates, sorted; at most ``6 · screen · p``.
         """
-        screen = _check_screen(screen)
+        screen = check_int(screen, "screen", 1)
         with self._threads():
             src, dst = screen_pairs(self._data_for(X, interventions), screen)
         return np.column_stack([src, dst])
@@ -707,9 +708,10 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
 
         With ``screen``, only the candidate pairs of :meth:`candidate_pairs`
         go through the network (about ``6 · screen · p`` pairs instead of
-        ``p²``): the cost then grows like ``p`` rather than ``p²`` once the
-        data are prepared. A true edge outside the candidates is lost; the
-        user guide reports how many the screen loses.
+        ``p²``): the network's share of the cost then grows like ``p``. The
+        pair statistics still multiply each block of sources with every
+        variable, so the rest grows like ``n p²``. A true edge outside the
+        candidates is lost; the user guide reports how many the screen loses.
 
         Parameters
         ----------
@@ -747,7 +749,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             isinstance(top_k, numbers.Integral) and top_k >= 1
         ):
             raise ValueError(f"top_k must be an integer >= 1; got {top_k!r}")
-        screen = None if screen is None else _check_screen(screen)
+        screen = None if screen is None else check_int(screen, "screen", 1)
         k = None if top_k is None else int(min(top_k, p - 1))
         rows, cols, vals = [], [], []
         if k is not None:  # running top-k causes of every effect
@@ -826,14 +828,3 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             data = self._data_for(X, interventions)
             proba = self._probabilities(self.featurizer_.transform(data, pairs))
         return pairs[:, 2], proba
-
-
-def _check_screen(screen):
-    if isinstance(screen, bool) or not (
-        isinstance(screen, numbers.Integral) and screen >= 1
-    ):
-        raise ValueError(
-            f"screen must be an integer >= 1 (candidate partners per variable, "
-            f"e.g. 50) or None to score every pair; got {screen!r}"
-        )
-    return int(screen)

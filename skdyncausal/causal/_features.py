@@ -43,7 +43,12 @@ from sklearn.model_selection import StratifiedKFold
 
 from .._progress import progress
 from ._stacking import ExternalScore
-from ._statistics import DEFAULT_STATISTICS, OrderedRegression, PairBlock
+from ._statistics import (
+    DEFAULT_STATISTICS,
+    OrderedRegression,
+    PairBlock,
+    top_partners,
+)
 
 __all__ = [
     "GRAPH_SCALAR_NAMES",
@@ -364,9 +369,7 @@ def variable_graph(weights, n_neighbors, chunk=512):
     top = np.empty((p, k), dtype=np.int64)
     for lo in range(0, p, chunk):  # rows a chunk at a time: no p x p copy
         idx = np.arange(lo, min(lo + chunk, p))
-        W = np.abs(weights[idx]).astype(np.float64)
-        W[np.arange(idx.size), idx] = -np.inf
-        top[idx] = np.argpartition(-W, k - 1, axis=1)[:, :k]
+        top[idx] = top_partners(np.abs(weights[idx]).astype(np.float64), idx, k)
     rows = np.repeat(np.arange(p), k)
     A = sparse.coo_matrix(
         (np.ones(rows.size, dtype=bool), (rows, top.ravel())), shape=(p, p)
@@ -667,9 +670,7 @@ def screen_pairs(data, n_candidates, chunk=256):
         if data.knocked[rows].any():
             scores.append(np.asarray(data.t_stat[rows], dtype=np.float32))
         for S in scores:
-            S[np.arange(rows.size), rows] = -np.inf
-            top = np.argpartition(-S, m - 1, axis=1)[:, :m]
-            a, b = np.repeat(rows, m), top.ravel().astype(np.int64)
+            a, b = np.repeat(rows, m), top_partners(S, rows, m).ravel()
             keys.append(np.minimum(a, b) * p + np.maximum(a, b))
     pairs = np.unique(np.concatenate(keys))
     lo, hi = pairs // p, pairs % p
@@ -874,7 +875,7 @@ class PairFeaturizer:
         if obs.sum() < 3:
             obs = np.ones(n, dtype=bool)
         # Everything of size n x p or p x p is float32 and made one at a
-        # time (no float64 copy of the data, at most two p x p transients)
+        # time (no float64 copy of the data, at most three p x p transients)
         Z = _standardise32(X)
         skew, kurt = _skewness_kurtosis(Z)
         pcorr, regress = partial_correlations(Z)

@@ -285,6 +285,17 @@ class VariableGraph(PairStatistic):
         return np.stack([adjacent, block.rows(inv_dist), salton], axis=1)
 
 
+def top_partners(W, rows, k):
+    """Each row's ``k`` largest entries, its own column left out: (c, k) int.
+
+    ``W`` (c, p) holds the scores of the variables ``rows`` against all
+    ``p`` variables, a chunk of rows of a ``p × p`` matrix; it is changed
+    in place (the diagonal entries become ``-inf``).
+    """
+    W[np.arange(len(rows)), rows] = -np.inf
+    return np.argpartition(-W, k - 1, axis=1)[:, :k].astype(np.int64)
+
+
 def _partial(r_ab, r_ak, r_bk):
     """First-order partial correlation ρ_ab·k from correlations (broadcasts)."""
     den = np.sqrt(np.clip((1.0 - r_ak**2) * (1.0 - r_bk**2), 1e-8, None))
@@ -339,9 +350,7 @@ class ConditionalIndependence(PairStatistic):
         for lo in range(0, p, chunk):
             rows = np.arange(lo, min(lo + chunk, p))
             if h > 0:
-                W = np.abs(np.asarray(data.pcorr[rows], dtype=np.float32))
-                W[np.arange(rows.size), rows] = -np.inf
-                top[rows] = np.argpartition(-W, h - 1, axis=1)[:, :h]
+                top[rows] = top_partners(np.abs(data.pcorr[rows]), rows, h)
             Zt = data.Z[:, top[rows]]  # (n, c, h)
             own[rows] = np.einsum("nc,nca->ca", data.Z[:, rows], Zt) / n
             among[rows] = np.einsum("nca,ncb->cab", Zt, Zt) / n
