@@ -7,8 +7,8 @@ weights (``class_weight="balanced"``), because known edges are rare among the
 labelled pairs. Its raw probabilities therefore rank pairs well but overstate
 edges: many more pairs get ``P > 0.5`` than there are edges. With
 ``calibration="beta"`` the class weights come off the logit and a monotone map
-is fitted on labelled pairs the network did not train on (with
-``prior_folds``, every labelled pair, cross-fitted), so that a probability of
+is fitted on labelled pairs the networks did not train on (every labelled
+pair, out of fold), so that a probability of
 0.3 means about 30 % edges. The ranking, and so AUROC and AUPRC, is unchanged.
 
 This example fits both on the same data and draws their reliability diagrams
@@ -47,7 +47,7 @@ unknown = np.isnan(prior)  # the pairs to evaluate on (diagonal excluded later)
 
 raw = CausalStructureEstimator(calibration=None, random_state=0)
 raw.fit(data.X, prior=prior, interventions=data.interventions)
-cal = CausalStructureEstimator(calibration="beta", prior_folds=3, random_state=0)
+cal = CausalStructureEstimator(calibration="beta", random_state=0)
 cal.fit(data.X, prior=prior, interventions=data.interventions)
 
 # %%

@@ -2,12 +2,14 @@ r"""
 Audit a prior that contains wrong labels
 ========================================
 
-Priors read off databases or past experiments contain mistakes. With
-``prior_folds=k``, :class:`~skdyncausal.CausalStructureEstimator` fits ``k``
-more models, each without a ``k``-th of the labelled pairs, so that every
-labelled pair gets a probability from a model that did not see its label
-(``prior_scores_``). A known edge with a low cross-fitted probability, or a
-known absence with a high one, is a label the data contradict;
+Priors read off databases or past experiments contain mistakes.
+:class:`~skdyncausal.CausalStructureEstimator` trains its networks on folds of
+the labelled pairs (``n_networks=5`` by default), so that every labelled pair
+gets a probability from the network that did not see its label
+(``prior_scores_``); ``prior_folds=k`` refits ``k`` whole models instead, for
+an audit in which nothing of the model saw the label. A known edge with a low
+cross-fitted probability, or a known absence with a high one, is a label the
+data contradict;
 :meth:`~skdyncausal.CausalStructureEstimator.prior_conflicts` lists them, most
 contradicted first.
 
@@ -51,8 +53,8 @@ print(
 # %%
 # Fit with the audit
 # ------------------
-# ``prior_folds=3`` costs three more fits.
-est = CausalStructureEstimator(prior_folds=3, random_state=0)
+# The out-of-fold probabilities come with every fit (five networks by default).
+est = CausalStructureEstimator(random_state=0)
 est.fit(data.X, prior=prior, interventions=data.interventions)
 
 # %%

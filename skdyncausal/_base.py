@@ -11,7 +11,12 @@ import warnings
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
+from skorch.callbacks import (
+    EarlyStopping,
+    EpochScoring,
+    GradientNormClipping,
+    ProgressBar,
+)
 from skorch.helper import predefined_split
 
 from ._progress import EpochBar, log
@@ -155,9 +160,15 @@ class TorchEstimatorMixin:
         generator,
         valid_dataset=None,
         max_epochs=None,
+        valid_score=None,
         **module_params,
     ):
-        """Build the skorch net; no internal split unless early stopping is on."""
+        """Build the skorch net; no internal split unless early stopping is on.
+
+        ``valid_score``: ``(name, scoring)``, a score of the held-out data to
+        maximise (``scoring(net, dataset, y)``, skorch's EpochScoring), which
+        early stopping then monitors instead of the held-out loss.
+        """
         callbacks = []
         # 1: one bar over the epochs; 2: skorch's epoch table and its bar over
         # the batches of each epoch (two bars at once would need cursor codes)
@@ -171,9 +182,17 @@ class TorchEstimatorMixin:
         train_split = None
         if valid_dataset is not None:
             train_split = predefined_split(valid_dataset)
+            monitor, lower_is_better = "valid_loss", True
+            if valid_score is not None:
+                monitor, lower_is_better = valid_score[0], False
+                scoring = EpochScoring(
+                    valid_score[1], lower_is_better=False, name=monitor
+                )
+                callbacks.append((monitor, scoring))
             if self.early_stopping:
                 stopper = EarlyStopping(
-                    monitor="valid_loss",
+                    monitor=monitor,
+                    lower_is_better=lower_is_better,
                     patience=self.n_iter_no_change,
                     load_best=True,
                     sink=self._print,
@@ -262,10 +281,9 @@ class TorchEstimatorMixin:
                 RuntimeWarning,
                 stacklevel=3,
             )
-        history = [
-            {k: row.get(k) for k in ("epoch", "train_loss", "valid_loss", "dur")}
-            for row in net.history
-        ]
+        keys = ("epoch", "train_loss", "valid_loss", "dur")
+        scores = [n for n, cb in net.callbacks_ if isinstance(cb, EpochScoring)]
+        history = [{k: row.get(k) for k in (*keys, *scores)} for row in net.history]
         return history
 
 

@@ -43,6 +43,7 @@ CAUSAL_TINY = dict(
     gnn_layers=1,
     max_epochs=2,
     batch_size=32,
+    n_networks=1,
     random_state=0,
 )
 
@@ -75,7 +76,9 @@ def held_out_auroc(est, X):
     """What ``CausalStructureEstimator.score(X)`` documents, from predict_proba.
 
     The AUROC of ``predict_proba(X)`` on ``validation_pairs_``, or on all
-    labelled pairs when the held-out ones lack a label.
+    labelled pairs when the held-out ones lack a label. For one network
+    (``n_networks=1``); with several, each held-out pair is scored by the
+    network of its fold, which ``predict_proba`` does not show.
     """
     pairs = est.validation_pairs_
     if len(pairs) == 0 or len(np.unique(pairs[:, 2])) < 2:

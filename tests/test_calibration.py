@@ -106,7 +106,7 @@ def test_make_prior_flip_turns_a_share_of_labels_wrong(sem):
 
 def test_prior_audit_is_cross_fitted_and_finds_wrong_labels(sem):
     wrong = make_prior(sem.adjacency, fraction=0.6, random_state=2, flip=(0.0, 0.05))
-    est = CausalStructureEstimator(**TINY, prior_folds=2, random_state=0)
+    est = CausalStructureEstimator(**TINY, n_networks=1, prior_folds=2, random_state=0)
     est.fit(sem.X, prior=wrong, interventions=sem.interventions)
     known = ~np.isnan(wrong)
     assert np.isfinite(est.prior_scores_[known]).all()
@@ -124,7 +124,8 @@ def test_prior_audit_is_cross_fitted_and_finds_wrong_labels(sem):
     score = np.where(wrong == 1, 1 - est.prior_scores_, est.prior_scores_)
     assert score[bad].mean() > score[known & ~bad].mean()
     assert len(est.prior_conflicts(n=3)) == 3
-    plain = CausalStructureEstimator(**TINY, random_state=0).fit(sem.X, prior=wrong)
+    plain = CausalStructureEstimator(**TINY, n_networks=1, random_state=0)
+    plain.fit(sem.X, prior=wrong)
     assert plain.prior_scores_ is None
     with pytest.raises(ValueError, match="prior_folds"):
         plain.prior_conflicts()

@@ -26,7 +26,14 @@ from skdyncausal.causal import (
 from skdyncausal.datasets import make_prior, make_sem
 from skdyncausal.metrics import edge_average_precision, edge_orientation_accuracy
 
-FAST = dict(image_size=8, hidden_dim=8, cnn_channels=2, max_epochs=4, random_state=0)
+FAST = dict(
+    image_size=8,
+    hidden_dim=8,
+    cnn_channels=2,
+    max_epochs=4,
+    n_networks=1,
+    random_state=0,
+)
 
 
 @pytest.fixture(scope="module")

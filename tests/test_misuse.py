@@ -17,7 +17,9 @@ from skdyncausal.causal import _estimator as causal_estimator
 from skdyncausal.datasets import make_prior, make_sem
 from skdyncausal.metrics import forecast_scorer, held_out_edge_scorer
 
-TINY_CAUSAL = dict(image_size=4, hidden_dim=4, cnn_channels=2, max_epochs=2)
+TINY_CAUSAL = dict(
+    image_size=4, hidden_dim=4, cnn_channels=2, max_epochs=2, n_networks=1
+)
 TINY_DYN = dict(
     n_context=4, latent_dim=4, token_dim=8, hidden_dim=8, n_heads=2, max_epochs=1
 )

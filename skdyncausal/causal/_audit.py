@@ -9,18 +9,9 @@ from scipy.special import expit
 from sklearn.base import clone
 
 from ._calibration import EdgeCalibrator
-from ._module import INFERENCE_PAIRS, pair_probabilities
+from ._data import stratified_folds
 
 __all__ = ["cross_fitted_prior", "fit_calibrator", "probabilities"]
-
-
-def _folds(labels, n_folds, rng):
-    """Fold of every labelled pair, stratified by label: (n,) int."""
-    fold = np.empty(labels.size, dtype=np.int64)
-    for label in (0.0, 1.0):
-        idx = rng.permutation(np.flatnonzero(labels == label))
-        fold[idx] = np.arange(idx.size) % n_folds
-    return fold
 
 
 def cross_fitted_prior(est, X, interventions, seed):
@@ -40,7 +31,7 @@ def cross_fitted_prior(est, X, interventions, seed):
             f"known absences in the prior, so that every fold keeps both labels; "
             f"it has {n_pos} and {n_neg}. Label more pairs or set prior_folds=None."
         )
-    fold = _folds(labels, est.prior_folds, np.random.default_rng(seed))
+    fold = stratified_folds(labels, est.prior_folds, np.random.default_rng(seed))
     scores = np.full(A.shape, np.nan)
     for k in range(est.prior_folds):
         held = fold == k
@@ -59,25 +50,14 @@ def cross_fitted_prior(est, X, interventions, seed):
     return scores
 
 
-def fit_calibrator(est, valid_feats, prior_logits):
-    """The calibration of a fitted ``est`` on pairs its network did not train on.
-
-    Every labelled pair with its cross-fitted logit when ``prior_logits`` is
-    given, else the held-out ``validation_pairs_``, whose scaled features
-    ``valid_feats`` the fit computed already.
-    """
-    if prior_logits is not None:
-        known = ~np.isnan(prior_logits)
-        z, y = prior_logits[known], est.prior_[known]
-    elif len(est.validation_pairs_) == 0:  # nothing held out: weights only
-        z, y = np.empty(0), np.empty(0)
-    else:
-        va = est.validation_pairs_
-        step = INFERENCE_PAIRS
-        module = est.net_.module_
-        z = pair_probabilities(module, valid_feats, est.device_, step, logits=True)
-        y = va[:, 2]
-    return EdgeCalibrator(est.calibration).fit(z, y, pos_weight=est.pos_weight_)
+def fit_calibrator(est, logits, labels):
+    """The calibration of a fitted ``est`` on labelled pairs scored by networks
+    that did not train on them: ``logits`` and ``labels`` of those pairs (the
+    held-out pairs, the out-of-fold pairs of ``n_networks``, or with
+    ``prior_folds`` every labelled pair)."""
+    return EdgeCalibrator(est.calibration).fit(
+        logits, labels, pos_weight=est.pos_weight_
+    )
 
 
 def probabilities(calibrator, logits):

@@ -3,9 +3,10 @@
 The network is trained with a class-weighted loss, so its raw probabilities
 overstate edges: a positive weight ``w`` multiplies the odds it learns by
 ``w``. :class:`EdgeCalibrator` takes ``log(w)`` off the logit ``z`` and then
-fits, on labelled pairs the network did not train on (the held-out
-``validation_pairs_``, or, with ``prior_folds``, every labelled pair scored
-by a model that did not see it), either
+fits, on labelled pairs the network did not train on (every labelled pair
+scored by the network of its fold, the held-out ``validation_pairs_`` of a
+single network, or, with ``prior_folds``, every labelled pair scored by a
+model refitted without it), either
 
 - ``"beta"`` calibration (Kull, Silva Filho & Flach, 2017): a logistic
   regression of the labels on ``ln q`` and ``-ln(1 - q)``, ``q = σ(z)``,
@@ -99,8 +100,8 @@ class EdgeCalibrator:
                 f"only {n_pos} edges and {n_neg} absences among the labelled pairs "
                 f"held out of training (fewer than {_MIN_PER_CLASS} of a label): "
                 "the probabilities are corrected for the class weights of the "
-                "loss only. Label more pairs, or fit with prior_folds=3 to "
-                "calibrate on all labelled pairs.",
+                "loss only. Label more pairs (with n_networks >= 2 every "
+                "labelled pair calibrates).",
                 UserWarning,
                 stacklevel=4,
             )

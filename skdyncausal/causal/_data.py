@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.metrics import average_precision_score
 from sklearn.utils.validation import validate_data
 
 from .._validation import to_array
@@ -227,6 +228,7 @@ def check_params(est):
         f"class_weight must be 'balanced' or None; got {est.class_weight!r}",
     )
     check.real("validation_fraction", 0, 0.9)
+    check.integer("n_networks", 1, 32)
     check.flag("infer_reverse")
     check.flag("baseline_offset")
     check.real("knockout_dropout", 0, 1)
@@ -430,38 +432,103 @@ def _align_prior_frame(frame, names, p):
     return aligned.loc[list(names), list(names)].to_numpy(dtype=np.float64)
 
 
-def split_pairs(A, rng, *, validation_fraction, infer_reverse, max_train_pairs):
-    """Stratified train/validation split of the labelled pairs."""
+def stratified_folds(labels, n_folds, rng):
+    """Fold of every labelled pair, stratified by label: (n,) int."""
+    fold = np.empty(labels.size, dtype=np.int64)
+    for label in (0.0, 1.0):
+        idx = rng.permutation(np.flatnonzero(labels == label))
+        fold[idx] = np.arange(idx.size) % n_folds
+    return fold
+
+
+def pair_folds(pairs, n_folds, rng):
+    """Fold of every labelled pair ``(i, j, label)``: (n,) int.
+
+    Both orders of a pair share a fold, so that no network is scored on
+    ``(j, i)`` after training on ``(i, j)``, which shares its image (up to a
+    transpose), node embeddings and symmetric head. Stratified by whether
+    the pair holds an edge in either order.
+    """
+    i, j = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+    key = np.minimum(i, j) * (np.maximum(i, j).max() + 1) + np.maximum(i, j)
+    groups, group = np.unique(key, return_inverse=True)
+    edge = np.zeros(groups.size)
+    np.maximum.at(edge, group, pairs[:, 2])
+    return stratified_folds(edge, n_folds, rng)[group]
+
+
+def split_pairs(
+    A, rng, *, validation_fraction, infer_reverse, max_train_pairs, n_networks=1
+):
+    """The training and held-out pairs, ``(i, j, label, fold)`` each.
+
+    ``fold`` is the network that must not train on the pair. One network: a
+    stratified share ``validation_fraction`` of the labelled pairs is held
+    out (fold 0) and the rest trains it (fold -1). ``n_networks`` = M >= 2:
+    the labelled pairs fall into M stratified folds; every pair trains the
+    M - 1 networks of the other folds, and the held-out pairs are all the
+    labelled ones (each then has an out-of-fold score). The inferred reverse
+    of a positive takes that positive's fold; the training pairs are capped
+    at ``max_train_pairs`` and the held-out ones at a quarter of it
+    (stratified, positives first).
+    """
     src, dst = np.nonzero(~np.isnan(A))
     y = A[src, dst]
-    train, valid = [], []
-    for label in (0.0, 1.0):
-        idx = rng.permutation(np.flatnonzero(y == label))
-        n_val = round(validation_fraction * idx.size)
-        if validation_fraction > 0 and idx.size >= 2:
-            n_val = min(max(n_val, 1), idx.size - 1)
-        else:
-            n_val = 0
-        valid.append(idx[:n_val])
-        train.append(idx[n_val:])
-    train, valid = np.sort(np.concatenate(train)), np.sort(np.concatenate(valid))
-    tr = np.column_stack([src[train], dst[train], y[train]])
-    va = np.column_stack([src[valid], dst[valid], y[valid]])
+    if n_networks >= 2:
+        labelled = np.column_stack([src, dst, y])
+        if len(labelled) > max_train_pairs:
+            labelled = _subsample(labelled, max_train_pairs, rng)
+        fold = pair_folds(labelled, n_networks, rng)
+        tr = np.column_stack([labelled, fold])
+    else:
+        train, valid = [], []
+        for label in (0.0, 1.0):
+            idx = rng.permutation(np.flatnonzero(y == label))
+            n_val = round(validation_fraction * idx.size)
+            if validation_fraction > 0 and idx.size >= 2:
+                n_val = min(max(n_val, 1), idx.size - 1)
+            else:
+                n_val = 0
+            valid.append(idx[:n_val])
+            train.append(idx[n_val:])
+        train, valid = np.sort(np.concatenate(train)), np.sort(np.concatenate(valid))
+        tr = np.column_stack(
+            [src[train], dst[train], y[train], np.full(train.size, -1)]
+        )
+        va = np.column_stack([src[valid], dst[valid], y[valid], np.zeros(valid.size)])
     if infer_reverse:
         tr = _add_reverses(tr, A)
     if len(tr) > max_train_pairs:
         tr = _subsample(tr, max_train_pairs, rng)
+    if n_networks >= 2:  # every training pair, the inferred reverses too
+        va = tr
     if len(va) > max_train_pairs // 4:
         va = _subsample(va, max_train_pairs // 4, rng)
-    return tr, va
+    return tr.astype(np.float64), va.astype(np.float64)
+
+
+def labelled_rows(pairs, A):
+    """Which rows ``(i, j, ...)`` of ``pairs`` are labelled in the prior A."""
+    src, dst = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+    return ~np.isnan(A[src, dst])
+
+
+def positions(pairs, subset):
+    """Row of ``pairs`` holding each row ``(i, j, ...)`` of ``subset``."""
+    keys = pairs[:, 0].astype(np.int64) * (1 << 32) + pairs[:, 1].astype(np.int64)
+    wanted = subset[:, 0].astype(np.int64) * (1 << 32) + subset[:, 1].astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    return order[np.searchsorted(keys, wanted, sorter=order)]
 
 
 def _add_reverses(tr, A):
+    """Append ``(j, i, 0, fold)`` for every positive ``(i, j, 1, fold)`` whose
+    reverse is unlabelled (acyclicity); the reverse keeps the positive's fold."""
     pos = tr[tr[:, 2] == 1].astype(np.int64)
-    rev = pos[:, [1, 0]]
+    rev = pos[:, [1, 0, 3]]
     rev = rev[np.isnan(A[rev[:, 0], rev[:, 1]])]
     rev = np.unique(rev, axis=0)
-    extra = np.column_stack([rev, np.zeros(len(rev))])
+    extra = np.column_stack([rev[:, :2], np.zeros(len(rev)), rev[:, 2]])
     return np.vstack([tr, extra]) if len(extra) else tr
 
 
@@ -521,6 +588,17 @@ class PairDataset(torch.utils.data.Dataset):
                     batch[key][np.ix_(hide, cols)] = m["values"][key]
         batch = {k: torch.as_tensor(v) for k, v in batch.items()}
         return batch, torch.as_tensor(self.y[idx])
+
+
+def out_of_fold_precision(net, dataset, y):
+    """Average precision of the held-out logits of an epoch (skorch scoring:
+    ``net.forward`` returns the logits cached from the validation pass, each
+    pair's from the network of its fold); 0 without both labels."""
+    logits = net.forward(dataset).detach().cpu().numpy()
+    labels = np.asarray(y)[:, 0]
+    if labels.min() == labels.max():
+        return 0.0
+    return float(average_precision_score(labels, logits))
 
 
 def as_batch(batch):

@@ -31,6 +31,9 @@ from ._data import (
     check_interventions,
     check_params,
     epoch_plan,
+    labelled_rows,
+    out_of_fold_precision,
+    positions,
     scored_pairs,
     split_pairs,
     validate_X,
@@ -162,8 +165,24 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         ``"balanced"`` weights positive pairs by ``n_negative / n_positive``
         in the cross-entropy (``pos_weight``).
     validation_fraction : float, default=0.2
-        Share of the labelled pairs (stratified, seeded) held out for early
-        stopping and :meth:`score`. Nothing is selected on unlabelled pairs.
+        With ``n_networks=1``: the share of the labelled pairs (stratified,
+        seeded) held out for early stopping, the calibration and
+        :meth:`score`. Ignored with several networks, whose folds are held
+        out instead. Nothing is selected on unlabelled pairs.
+    n_networks : int, default=5
+        Networks trained side by side and averaged (cross-fitting): the
+        labelled pairs fall into ``n_networks`` stratified folds, and network
+        k trains on every fold but k. Each labelled pair then has an
+        out-of-fold logit from the network that did not see it; early
+        stopping reads the loss of those logits, and the calibration and
+        ``prior_scores_`` are fitted on every labelled pair rather than a
+        held-out share (the feature scaling and the baseline logit, a
+        logistic regression on a handful of columns, are fitted on all of
+        them). The average of the networks is what :meth:`predict_proba`
+        returns. On the 15 settings of the causal quality benchmark
+        (development seeds, p = 30) five networks raised the mean AUPRC
+        from 0.773 to 0.800 for 2.7 times the fit time at p = 30; 1 trains a
+        single network on ``1 - validation_fraction`` of the labelled pairs.
     early_stopping : bool, default=True
         Stop when the held-out loss has not improved for
         ``n_iter_no_change`` epochs and keep the best weights.
@@ -191,21 +210,24 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
     calibration : {"beta", "platt"} or None, default="beta"
         Turn the network's logits into probabilities that match edge rates:
         take the class weights of the loss off the logit, then fit a monotone
-        map on labelled pairs the network did not train on (the held-out
-        pairs, or with ``prior_folds`` every labelled pair, cross-fitted):
+        map on labelled pairs the network did not train on (every labelled
+        pair, out of fold, with several networks; the held-out pairs with
+        one; with ``prior_folds`` every labelled pair, refitted without it):
         ``"beta"`` calibration (Kull et al., 2017; two slopes, for low and
         high probabilities) or ``"platt"`` scaling (one slope). The ranking is
-        unchanged. With fewer than 5 held-out edges (or absences) only the
-        class weights are taken off, with a warning; ``prior_folds=3``
-        calibrates on every labelled pair instead. None: the network's
+        unchanged. With fewer than 5 such edges (or absences) only the
+        class weights are taken off, with a warning. None: the network's
         probabilities, which follow the class weights of the loss and so
         overstate edges (``predict`` and ``to_networkx`` then keep far too
         many). Measured in ``benchmarks/results/causal_calibration*.md``.
     prior_folds : int or None, default=None
-        Audit the prior: with k >= 2, k more models are fitted, each without
-        a k-th of the labelled pairs, and ``prior_scores_`` holds for every
-        labelled pair the probability from the model that did not see it
-        (see :meth:`prior_conflicts`). Costs k more fits. None: no audit.
+        Audit the prior with refits: with k >= 2, k more models are fitted,
+        each without a k-th of the labelled pairs, and ``prior_scores_``
+        holds for every labelled pair the probability from the model that
+        did not see it (see :meth:`prior_conflicts`); unlike the out-of-fold
+        scores of ``n_networks``, nothing of such a model (scaling, baseline)
+        saw the pair. Costs k more fits. None: the out-of-fold scores of the
+        networks (none with ``n_networks=1``).
     max_train_pairs : int, default=200_000
         Cap on training pairs (stratified subsample, positives kept first),
         which bounds the memory of the training features; the held-out
@@ -242,10 +264,15 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
     prior_ : ndarray of shape (p, p), float32
         The prior used in fit (0 / 1 / NaN, diagonal NaN): the array passed
         itself when it is float32 with a NaN diagonal already, else a copy.
-    train_pairs_ : ndarray of shape (n_train, 3)
-        ``(i, j, label)`` of the training pairs (inferred reverses included).
-    validation_pairs_ : ndarray of shape (n_valid, 3)
-        ``(i, j, label)`` of the held-out labelled pairs.
+    train_pairs_ : ndarray of shape (n_train, 4)
+        ``(i, j, label, fold)`` of the training pairs (inferred reverses
+        included, with the fold of their positive): ``fold`` is the network
+        that does not train on the pair, -1 for none.
+    validation_pairs_ : ndarray of shape (n_valid, 4)
+        ``(i, j, label, fold)`` of the held-out labelled pairs (with several
+        networks, every labelled training pair, at most
+        ``max_train_pairs // 4``): early stopping and :meth:`score` read the
+        logit of the network of ``fold``.
     pos_weight_ : float
         Weight of the positive pairs in the training loss (1 without
         ``class_weight``).
@@ -253,8 +280,10 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         The calibration (``weight_shift_``, ``coef_``, ``intercept_``); None
         without calibration.
     prior_scores_ : ndarray of shape (p, p) or None
-        With ``prior_folds``: the cross-fitted probability of every labelled
-        pair, NaN elsewhere; None otherwise.
+        The cross-fitted probability of every labelled pair, NaN elsewhere:
+        with ``prior_folds``, from models refitted without it; else, with
+        ``n_networks >= 2``, from the network of its fold. None with one
+        network and no ``prior_folds``.
     featurizer_ : PairFeaturizer
         The pair features: their scaling, learned on the training pairs, and
         the baseline logit (``featurizer_.baseline_``).
@@ -334,6 +363,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         gradient_clip=5.0,
         class_weight="balanced",
         validation_fraction=0.2,
+        n_networks=5,
         early_stopping=True,
         n_iter_no_change=8,
         infer_reverse=True,
@@ -373,6 +403,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         self.gradient_clip = gradient_clip
         self.class_weight = class_weight
         self.validation_fraction = validation_fraction
+        self.n_networks = n_networks
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
         self.infer_reverse = infer_reverse
@@ -457,11 +488,12 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
                 validation_fraction=self.validation_fraction,
                 infer_reverse=self.infer_reverse,
                 max_train_pairs=self.max_train_pairs,
+                n_networks=self.n_networks,
             )
             self._stack_seed = seed
             self._external_fit = self._external(X, iv)
             with self._threads():
-                data, valid_feats = self._fit_network(X, iv, seed)
+                data, held_pairs, held_logits = self._fit_network(X, iv, seed)
             self.net_.module_.eval()
             self._X_fit, self._interventions_fit = X, iv
             # The fit data's pair data, for predictions on them without a second
@@ -471,14 +503,24 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             prior_logits = None
             if self.prior_folds is not None:
                 prior_logits = cross_fitted_prior(self, X, iv, seed)
+            elif self.n_networks >= 2:  # out-of-fold logits of the networks
+                prior_logits = np.full(A.shape, np.nan)
+                rows = held_pairs[:, :2].astype(np.int64)
+                prior_logits[rows[:, 0], rows[:, 1]] = held_logits
+            if prior_logits is not None:
+                known = ~np.isnan(prior_logits)
+                held_logits, held_labels = prior_logits[known], A[known]
+            else:
+                held_labels = held_pairs[:, 2]
             if self.calibration is not None:
-                with self._threads():
-                    self.calibrator_ = fit_calibrator(self, valid_feats, prior_logits)
+                self.calibrator_ = fit_calibrator(self, held_logits, held_labels)
             if prior_logits is not None:
                 self.prior_scores_ = probabilities(self.calibrator_, prior_logits)
         return self
 
     def _fit_network(self, X, iv, seed):
+        """Train the network(s); returns the pair data and the held-out pairs
+        with their out-of-fold logits (for the calibration and the audit)."""
         tr, va = self.train_pairs_, self.validation_pairs_
         y_tr = tr[:, 2].astype(np.float32)
         n_pos = float(y_tr.sum())
@@ -488,18 +530,35 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         self.pos_weight_ = float(pos_weight)
         self.featurizer_ = featurizer = self._featurizer()
         data = featurizer.prepare(X, iv, self._external_fit)
-        train_feats, valid_feats = featurizer.fit(
-            data, tr, np.where(y_tr == 1, pos_weight, 1.0), held_out=va
-        )
+        weights = np.where(y_tr == 1, pos_weight, 1.0)
+        if self.n_networks >= 2:
+            # every labelled pair trains some network: one scaling and one
+            # baseline for all, and the held-out pairs are among the training
+            # ones (each scored by the network of its fold)
+            train_feats = featurizer.fit(
+                data, tr, weights, folds=tr[:, 3], n_folds=self.n_networks
+            )
+            held_out = np.flatnonzero(labelled_rows(tr, self.prior_))
+            held_pairs = tr[held_out]
+            at = positions(tr, va)
+            valid_feats = {
+                k: None if v is None else v[at] for k, v in train_feats.items()
+            }
+        else:
+            train_feats, valid_feats = featurizer.fit(data, tr, weights, held_out=va)
+            held_pairs = va
+        train_feats["fold"] = tr[:, 3].astype(np.int64)
+        if valid_feats is not None:
+            valid_feats["fold"] = va[:, 3].astype(np.int64)
         train_ds = PairDataset(
             train_feats,
-            y_tr,
+            tr[:, 2:4],
             mask=featurizer.knockout_mask(data, self.knockout_dropout),
             seed=seed,
         )
         valid_ds = None
         if len(va):
-            valid_ds = PairDataset(valid_feats, va[:, 2])
+            valid_ds = PairDataset(valid_feats, va[:, 2:4])
         batch_size, epoch_pairs = epoch_plan(
             len(y_tr), self.batch_size, self.max_epoch_pairs
         )
@@ -511,6 +570,11 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
                 WeightedBCEWithLogitsLoss,
                 generator=generator,
                 valid_dataset=valid_ds,
+                valid_score=(
+                    ("valid_ap", out_of_fold_precision)
+                    if self.n_networks >= 2
+                    else None
+                ),
                 architecture=self.architecture,
                 n_channels=N_CHANNELS,
                 image_size=self.image_size,
@@ -521,6 +585,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
                 gnn_layers=self.gnn_layers,
                 hidden_dim=self.hidden_dim,
                 dropout=self.dropout,
+                n_networks=self.n_networks,
             )
             self.net_.set_params(
                 batch_size=batch_size,
@@ -534,9 +599,21 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             self._set_graph(data)
             self.history_ = self._train(self.net_, train_ds)
         # The held-out pairs' features are no longer needed by the net: let
-        # them go (memory, pickles); the calibration gets them from here.
+        # them go (memory, pickles).
         self.net_.train_split = None
-        return data, valid_feats
+        module, step = self.net_.module_, INFERENCE_PAIRS
+        if self.n_networks >= 2:
+            feats = {
+                k: None if v is None else v[held_out] for k, v in train_feats.items()
+            }
+        else:
+            feats = valid_feats
+        held_logits = np.empty(0)
+        if len(held_pairs):
+            held_logits = pair_probabilities(
+                module, feats, self.device_, step, logits=True
+            )
+        return data, held_pairs, held_logits
 
     def _set_graph(self, data):
         nodes, masked = self.featurizer_.node_inputs(data)
@@ -826,5 +903,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         pairs = scored_pairs(self.train_pairs_, self.validation_pairs_)
         with self._threads():
             data = self._data_for(X, interventions)
-            proba = self._probabilities(self.featurizer_.transform(data, pairs))
+            feats = self.featurizer_.transform(data, pairs)
+            feats["fold"] = pairs[:, 3].astype(np.int64)  # out-of-fold networks
+            proba = self._probabilities(feats)
         return pairs[:, 2], proba

@@ -947,10 +947,25 @@ class PairFeaturizer:
         return out
 
     # --------------------------------------------------------------- scaling
-    def fit(self, data, pairs, sample_weight=None, *, held_out=None):
+    def fit(
+        self,
+        data,
+        pairs,
+        sample_weight=None,
+        *,
+        held_out=None,
+        folds=None,
+        n_folds=None,
+    ):
         """Learn the scaling and the baseline logit on labelled pairs.
 
-        ``pairs`` (n, 3) holds ``(i, j, label)``; returns the scaled features
+        With ``folds`` (n,) in ``[-1, M)`` and ``n_folds`` = M >= 2, the baseline is
+        also fitted once per network k on the pairs of the other folds
+        (``fold_baselines_``) and the offset becomes ``(n, M)``, one column
+        per network, so that no network's offset has seen the pairs it is
+        scored on; the columns of the baseline are chosen on all pairs.
+
+        ``pairs`` (n, 3+) holds ``(i, j, label, ...)``; returns the scaled features
         of those pairs (what :meth:`transform` would give). With ``held_out``
         (m, 2+) pairs, returns ``(features of pairs, features of held_out)``:
         both come from one pass over the source blocks, which costs about
@@ -964,12 +979,12 @@ class PairFeaturizer:
             raw_held = {k: v[n_fit:] for k, v in raw_both.items()}
         else:
             raw, raw_held = self._raw(data, pairs), None
-        scaled = self._fit_raw(data, raw, pairs, sample_weight)
+        scaled = self._fit_raw(data, raw, pairs, sample_weight, folds, n_folds)
         if held_out is None:
             return scaled
         return scaled, None if raw_held is None else self._scale(raw_held)
 
-    def _fit_raw(self, data, raw, pairs, sample_weight):
+    def _fit_raw(self, data, raw, pairs, sample_weight, folds=None, n_folds=None):
         self._check_finite(raw, data)
         self.node_mean_, self.node_scale_ = _mean_scale(data.node_features)
         scalars = raw["scalars"]
@@ -978,6 +993,7 @@ class PairFeaturizer:
         )
         self.graph_mean_, self.graph_scale_ = _mean_scale(raw["graph_scalars"])
         self.baseline_ = None
+        self.fold_baselines_ = None
         self.baseline_columns_ = None
         scaled = self._scale(raw)
         if self.baseline is not None:
@@ -986,11 +1002,27 @@ class PairFeaturizer:
             self.baseline_columns_ = self._choose_baseline(
                 candidates, scaled, y, sample_weight
             )
+            inputs = self._baseline_inputs(scaled)
             self.baseline_ = LogisticRegression(C=1.0).fit(
-                self._baseline_inputs(scaled), y, sample_weight=sample_weight
+                inputs, y, sample_weight=sample_weight
             )
+            if n_folds is not None:
+                w = np.ones(y.size) if sample_weight is None else sample_weight
+                self.fold_baselines_ = [
+                    self._fold_baseline(inputs, y, w, folds != k)
+                    for k in range(n_folds)
+                ]
             scaled = self._scale(raw)
         return scaled
+
+    def _fold_baseline(self, inputs, y, w, rows):
+        """The baseline refitted on ``rows``; the one fitted on every pair when
+        those rows lack a label."""
+        if np.unique(y[rows]).size < 2:
+            return self.baseline_
+        return LogisticRegression(C=1.0).fit(
+            inputs[rows], y[rows], sample_weight=w[rows]
+        )
 
     def _baseline_candidates(self, data):
         """The candidate column sets of the baseline logit for these data.
@@ -1090,9 +1122,11 @@ class PairFeaturizer:
             (raw["graph_scalars"] - self.graph_mean_) / self.graph_scale_
         ).astype(np.float32)
         if self.baseline_ is not None:
-            out["offset"] = self.baseline_.decision_function(
-                self._baseline_inputs(out)
-            ).astype(np.float32)
+            inputs = self._baseline_inputs(out)
+            models = self.fold_baselines_ or [self.baseline_]
+            offset = np.column_stack([m.decision_function(inputs) for m in models])
+            out["offset"] = offset[:, 0] if len(models) == 1 else offset
+            out["offset"] = out["offset"].astype(np.float32)
         return out
 
     def _baseline_inputs(self, scaled):

@@ -27,6 +27,13 @@ class WeightedBCEWithLogitsLoss(nn.Module):
     the class and ``criterion__pos_weight=<float>`` holds no tensor outside
     ``criterion_``, which skorch moves to the net's device and maps to the
     CPU when a CUDA-trained net is unpickled without CUDA.
+
+    Cross-fitted networks (:class:`CausalPairModule` with ``n_networks``):
+    the target may be ``(B, 2)``, the label and the *fold* of each pair (the
+    network that must not train on it, -1 for none), and the logits
+    ``(B, M)``, one column per network in training. The loss is then the
+    mean over the (pair, network) entries whose network may train on the
+    pair; with ``(B,)`` logits (evaluation) the fold is not needed.
     """
 
     def __init__(self, pos_weight=1.0):
@@ -36,9 +43,24 @@ class WeightedBCEWithLogitsLoss(nn.Module):
         )
 
     def forward(self, logits, target):
-        return F.binary_cross_entropy_with_logits(
-            logits, target, pos_weight=self.pos_weight
+        if target.dim() == 1:
+            return F.binary_cross_entropy_with_logits(
+                logits, target, pos_weight=self.pos_weight
+            )
+        label, fold = target[:, 0], target[:, 1].long()
+        if logits.dim() == 1:
+            return F.binary_cross_entropy_with_logits(
+                logits, label, pos_weight=self.pos_weight
+            )
+        networks = torch.arange(logits.shape[1], device=logits.device)
+        keep = (fold[:, None] != networks[None, :]).to(logits.dtype)  # (B, M)
+        loss = F.binary_cross_entropy_with_logits(
+            logits,
+            label[:, None].expand_as(logits),
+            pos_weight=self.pos_weight,
+            reduction="none",
         )
+        return (loss * keep).sum() / keep.sum().clamp(min=1.0)
 
 
 class PairCNN(nn.Module):
@@ -107,6 +129,79 @@ class _Head(nn.Module):
         return (self.mlp(e) + self.linear(e)).squeeze(1)  # (B,)
 
 
+class _PairTower(nn.Module):
+    """One network: pair embedding in both orders and the two heads -> (B,)."""
+
+    def __init__(
+        self,
+        architecture,
+        n_channels,
+        n_scalars,
+        n_graph_scalars,
+        n_node_features,
+        cnn_channels,
+        cnn_dim,
+        gnn_layers,
+        hidden_dim,
+        dropout,
+    ):
+        super().__init__()
+        self.use_image = architecture in ("full", "image")
+        self.use_graph = architecture in ("full", "graph", "no_image")
+        self.use_scalars = architecture in ("full", "no_image")
+        width = 0
+        if self.use_image:
+            self.cnn = PairCNN(n_channels, cnn_channels, cnn_dim, dropout)
+            width += cnn_dim
+        if self.use_graph:
+            self.node_in = nn.Sequential(
+                nn.Linear(n_node_features, hidden_dim), nn.ReLU()
+            )
+            self.gnn = nn.ModuleList(
+                [MeanMessagePassing(hidden_dim, dropout) for _ in range(gnn_layers)]
+            )
+            width += 3 * hidden_dim + n_graph_scalars
+        if self.use_scalars:
+            width += n_scalars
+        self.symmetric = _Head(width, hidden_dim, dropout)
+        self.antisymmetric = _Head(width, hidden_dim, dropout)
+
+    def node_embeddings(self, x, edge_index, inv_degree):
+        """Embed every node of Ĝ0 from its features x (P, F): (P, hidden_dim)."""
+        h = self.node_in(x)  # (P, D)
+        for layer in self.gnn:
+            h = h + layer(h, edge_index, inv_degree)
+        return h
+
+    def _embed(self, hi, hj, graph_scalars, scalars, images):
+        parts = []
+        if self.use_image:
+            parts.append(self.cnn(images))  # (B, cnn_dim)
+        if self.use_graph:
+            parts += [hi, hj, hi * hj, graph_scalars]  # (B, 3D + G)
+        if self.use_scalars:
+            parts.append(scalars)  # (B, F)
+        return torch.cat(parts, dim=1)  # (B, W)
+
+    def forward(
+        self, graph, src, dst, scalars, scalars_rev, graph_scalars, images, mask_src
+    ):
+        hi = hj = None
+        if self.use_graph:
+            nodes, masked, edge_index, inv_degree = graph
+            h = self.node_embeddings(nodes, edge_index, inv_degree)  # (P, D)
+            hi, hj = h[src], h[dst]  # (B, D) each
+            if mask_src is not None and bool(mask_src.any()):
+                hm = self.node_embeddings(masked, edge_index, inv_degree)[src]
+                hi = torch.where(mask_src[:, None], hm, hi)
+        images_rev = None if images is None else images.transpose(-1, -2)
+        e_ij = self._embed(hi, hj, graph_scalars, scalars, images)  # (B, W)
+        e_ji = self._embed(hj, hi, graph_scalars, scalars_rev, images_rev)
+        sym = self.symmetric(e_ij) + self.symmetric(e_ji)  # (B,)
+        anti = self.antisymmetric(e_ij) - self.antisymmetric(e_ji)  # (B,)
+        return sym + anti
+
+
 class CausalPairModule(nn.Module):
     """Logit of ``i -> j`` from the pair image, node embeddings and pair scalars.
 
@@ -120,6 +215,15 @@ class CausalPairModule(nn.Module):
     so a known edge ``i -> j`` and its absent reverse ``j -> i`` teach the
     orientation head directly. ``offset`` (symmetric, from the estimator's
     baseline) is 0 when not given; both heads output 0 at initialisation.
+
+    With ``n_networks = M > 1`` the module holds M such networks (towers),
+    each with its own weights, and the residual ``s + o`` is their mean. A
+    pair's ``fold`` says which network must not learn from it (cross-fitting
+    over the labelled pairs): in training mode, with ``fold`` given, the
+    module returns the ``(B, M)`` logits of every network and the criterion
+    leaves out each pair's own fold; in evaluation mode a pair with a fold in
+    ``[0, M)`` gets the logit of the network that did not train on it (an
+    out-of-fold logit), any other pair the mean.
 
     Pairs flagged by ``mask_src`` embed ``i`` from the *masked* node
     features (knock-out columns of ``i`` set as if it was never knocked
@@ -139,6 +243,8 @@ class CausalPairModule(nn.Module):
     cnn_channels, cnn_dim, gnn_layers, hidden_dim : int
         Sizes of the towers and of the heads.
     dropout : float
+    n_networks : int, default=1
+        Independent networks whose residuals are averaged.
 
     Examples
     --------
@@ -173,28 +279,28 @@ class CausalPairModule(nn.Module):
         gnn_layers=2,
         hidden_dim=64,
         dropout=0.1,
+        n_networks=1,
     ):
         super().__init__()
         self.architecture = architecture
-        self.use_image = architecture in ("full", "image")
-        self.use_graph = architecture in ("full", "graph", "no_image")
-        self.use_scalars = architecture in ("full", "no_image")
-        width = 0
-        if self.use_image:
-            self.cnn = PairCNN(n_channels, cnn_channels, cnn_dim, dropout)
-            width += cnn_dim
-        if self.use_graph:
-            self.node_in = nn.Sequential(
-                nn.Linear(n_node_features, hidden_dim), nn.ReLU()
-            )
-            self.gnn = nn.ModuleList(
-                [MeanMessagePassing(hidden_dim, dropout) for _ in range(gnn_layers)]
-            )
-            width += 3 * hidden_dim + n_graph_scalars
-        if self.use_scalars:
-            width += n_scalars
-        self.symmetric = _Head(width, hidden_dim, dropout)
-        self.antisymmetric = _Head(width, hidden_dim, dropout)
+        self.n_networks = int(n_networks)
+        self.towers = nn.ModuleList(
+            [
+                _PairTower(
+                    architecture,
+                    n_channels,
+                    n_scalars,
+                    n_graph_scalars,
+                    n_node_features,
+                    cnn_channels,
+                    cnn_dim,
+                    gnn_layers,
+                    hidden_dim,
+                    dropout,
+                )
+                for _ in range(self.n_networks)
+            ]
+        )
         self.register_buffer("node_features", torch.zeros(0, n_node_features))
         self.register_buffer("edge_index", torch.zeros(2, 0, dtype=torch.long))
         self.register_buffer("inv_degree", torch.zeros(0))
@@ -206,7 +312,7 @@ class CausalPairModule(nn.Module):
         ``masked_node_features`` (P, F): the node features with every
         variable's own knock-out columns neutralised (default: the same).
         """
-        device = self.symmetric.linear.weight.device
+        device = self.inv_degree.device
         self.node_features = node_features.to(device=device, dtype=torch.float32)
         if masked_node_features is None:
             masked_node_features = node_features
@@ -219,24 +325,6 @@ class CausalPairModule(nn.Module):
         degree.index_add_(0, self.edge_index[0], ones)
         self.inv_degree = 1.0 / degree.clamp(min=1.0)
 
-    def node_embeddings(self, masked=False):
-        """Embed every node of Ĝ0: (P, hidden_dim)."""
-        x = self.masked_node_features if masked else self.node_features
-        h = self.node_in(x)  # (P, D)
-        for layer in self.gnn:
-            h = h + layer(h, self.edge_index, self.inv_degree)
-        return h
-
-    def _embed(self, hi, hj, graph_scalars, scalars, images):
-        parts = []
-        if self.use_image:
-            parts.append(self.cnn(images))  # (B, cnn_dim)
-        if self.use_graph:
-            parts += [hi, hj, hi * hj, graph_scalars]  # (B, 3D + G)
-        if self.use_scalars:
-            parts.append(scalars)  # (B, F)
-        return torch.cat(parts, dim=1)  # (B, W)
-
     def forward(
         self,
         src,
@@ -247,26 +335,56 @@ class CausalPairModule(nn.Module):
         images=None,
         offset=None,
         mask_src=None,
+        fold=None,
     ):
         # src, dst: (B,) long; scalars, scalars_rev: (B, F) of (i, j) and (j, i);
         # graph_scalars: (B, G) symmetric; images: (B, C, S, S) or None;
-        # offset: (B,) baseline logits or None; mask_src: (B,) bool or None
-        hi = hj = None
-        if self.use_graph:
-            h = self.node_embeddings()  # (P, D)
-            hi, hj = h[src], h[dst]  # (B, D) each
-            if mask_src is not None and bool(mask_src.any()):
-                hm = self.node_embeddings(masked=True)[src]  # (B, D)
-                hi = torch.where(mask_src[:, None], hm, hi)
-        images_rev = None if images is None else images.transpose(-1, -2)
-        e_ij = self._embed(hi, hj, graph_scalars, scalars, images)  # (B, W)
-        e_ji = self._embed(hj, hi, graph_scalars, scalars_rev, images_rev)
-        sym = self.symmetric(e_ij) + self.symmetric(e_ji)  # (B,)
-        anti = self.antisymmetric(e_ij) - self.antisymmetric(e_ji)  # (B,)
-        logits = sym + anti
-        if offset is not None:
-            logits = logits + offset
-        return logits  # (B,)
+        # offset: (B,) baseline logits, (B, M) one per network, or None;
+        # mask_src: (B,) bool or None;
+        # fold: (B,) long or None, the network that must not learn the pair
+        graph = (
+            self.node_features,
+            self.masked_node_features,
+            self.edge_index,
+            self.inv_degree,
+        )
+        inputs = (src, dst, scalars, scalars_rev, graph_scalars, images, mask_src)
+
+        def run(tower, rows=None):
+            if rows is None:
+                return tower(graph, *inputs)
+            picked = [None if v is None else v[rows] for v in inputs]
+            return tower(graph, *picked)
+
+        if offset is not None and offset.dim() == 1:  # one baseline for all
+            offset = offset[:, None].expand(-1, self.n_networks)
+        M = self.n_networks
+        if fold is not None and self.training:  # every network: (B, M)
+            logits = torch.stack([run(t) for t in self.towers], dim=1)
+            return logits if offset is None else logits + offset
+        logits = torch.zeros(len(src), dtype=torch.float32, device=src.device)
+        own = torch.zeros_like(src, dtype=torch.bool)
+        if fold is not None and M > 1:  # out of fold where a network held it out
+            fold = fold.long()
+            own = (fold >= 0) & (fold < M)
+            for k, tower in enumerate(self.towers):
+                rows = fold == k
+                if bool(rows.any()):
+                    logits[rows] = run(tower, rows) + (
+                        0.0 if offset is None else offset[rows, k]
+                    )
+        rest = ~own
+        if bool(rest.any()):  # the mean of the networks
+            every = bool(rest.all())
+            for k, tower in enumerate(self.towers):
+                z = run(tower) if every else run(tower, rest)
+                if offset is not None:
+                    z = z + (offset[:, k] if every else offset[rest, k])
+                if every:
+                    logits = logits + z / M
+                else:
+                    logits[rest] += z / M
+        return logits
 
 
 #: Pairs per inference pass: the CNN's activations of this many pair images

@@ -88,8 +88,9 @@ class EdgeOutputMixin:
     def prior_conflicts(self, n=None):
         """The labelled pairs the data contradict most, for auditing the prior.
 
-        Needs ``prior_folds``: ``prior_scores_`` holds, for each labelled
-        pair, the probability from a model that did not train on it.
+        Reads ``prior_scores_``: for each labelled pair, the probability from
+        the network that did not train on it (``n_networks >= 2``, the
+        default) or from a model refitted without it (``prior_folds``).
 
         Parameters
         ----------
@@ -108,8 +109,9 @@ class EdgeOutputMixin:
         if scores is None:
             raise ValueError(
                 "prior_conflicts needs cross-fitted scores of the prior: fit with "
-                "prior_folds=k (e.g. CausalStructureEstimator(prior_folds=3)), "
-                "which fits k more models, each without a k-th of the labels."
+                "n_networks >= 2 (the default is 5) or with prior_folds=k (e.g. "
+                "CausalStructureEstimator(prior_folds=3)), which fits k more "
+                "models, each without a k-th of the labels."
             )
         src, dst = np.nonzero(~np.isnan(self.prior_))
         labels = self.prior_[src, dst]
