@@ -1,10 +1,10 @@
 """Calibrated edge probabilities and wrong priors: what the prior audit finds.
 
 For each setting of ``causal_quality`` (p = 30, n = 500 observational rows,
-30 % prior) and seed, one ``CausalStructureEstimator(calibration="beta",
-prior_folds=3)`` is fitted (the documented preset for calibrated
-probabilities and a prior audit; everything else default;
-``--calibration platt`` for Platt scaling) on
+30 % prior) and seed, one ``CausalStructureEstimator()`` is fitted at its
+defaults: beta calibration and the prior audit from the out-of-fold scores of
+its ``n_networks=5`` cross-fitted networks (``--calibration platt`` for Platt
+scaling, ``--prior-folds k`` for the audit by k refitted models) on
 
 - the clean prior: on the pairs unknown in both directions, AUPRC and the
   calibration of the network's probabilities (``raw``) and of the calibrated
@@ -91,10 +91,10 @@ def audit_auprc(est, truth):
     return auprc, precision
 
 
-def fit(X, prior, iv, labels, seed, epochs, method="beta"):
+def fit(X, prior, iv, labels, seed, epochs, method="beta", prior_folds=None):
     est = CausalStructureEstimator(
         calibration=method,
-        prior_folds=3,
+        prior_folds=prior_folds,
         labels=labels,
         max_epochs=epochs,
         random_state=seed,
@@ -144,7 +144,9 @@ def run(setting_name, seed, args, pooled):
     mask = np.isnan(clean) & np.isnan(clean.T)
     row = dict(setting=setting_name, seed=seed)
     start = time.perf_counter()
-    est = fit(data.X, clean, iv, labels, seed, args.epochs, args.calibration)
+    est = fit(
+        data.X, clean, iv, labels, seed, args.epochs, args.calibration, args.prior_folds
+    )
     P, P_raw = est.predict_proba(), raw_proba(est)
     row["seconds"] = time.perf_counter() - start
     row["AUPRC"] = edge_average_precision(truth, P, mask=mask)
@@ -163,7 +165,16 @@ def run(setting_name, seed, args, pooled):
         )
     for flip in FLIPS:
         wrong = make_prior(truth, fraction=args.fraction, random_state=seed, flip=flip)
-        est_f = fit(data.X, wrong, iv, labels, seed, args.epochs, args.calibration)
+        est_f = fit(
+            data.X,
+            wrong,
+            iv,
+            labels,
+            seed,
+            args.epochs,
+            args.calibration,
+            args.prior_folds,
+        )
         row[f"drop {flip:g}"] = row["AUPRC"] - edge_average_precision(
             truth, est_f.predict_proba(), mask=mask
         )
@@ -177,7 +188,14 @@ def run(setting_name, seed, args, pooled):
         read = prior_from_interventions(data.X, iv)
         if np.nansum(read) > 0 and (read == 0).any():
             est_k = fit(
-                data.X, read, iv, "ancestral", seed, args.epochs, args.calibration
+                data.X,
+                read,
+                iv,
+                "ancestral",
+                seed,
+                args.epochs,
+                args.calibration,
+                args.prior_folds,
             )
             auprc, precision = audit_auprc(est_k, data.ancestral)
             row["knock-out prior audit AUPRC"] = auprc
@@ -245,7 +263,7 @@ def reliability_table(pooled, tags=("raw", "cal")):
     return "\n".join(lines)
 
 
-def header(title, argv, details, start, calibration):
+def header(title, argv, details, start, calibration, prior_folds):
     """Title, command with its run, machine and versions, and the estimator."""
     given = sys.argv[1:] if argv is None else argv
     command = shlex.join(["python", "-m", MODULE, *given])
@@ -262,7 +280,9 @@ def header(title, argv, details, start, calibration):
         + ".",
         "",
         f"Estimator: `CausalStructureEstimator(calibration={calibration!r}, "
-        "prior_folds=3)`, other parameters default.",
+        f"prior_folds={prior_folds!r})`, other parameters default (the audit "
+        "reads the out-of-fold scores of the n_networks=5 networks when "
+        "prior_folds is None).",
         "",
     ]
 
@@ -322,6 +342,7 @@ def main(argv=None):
         help="the scale setting instead: p=1000, 10%% prior, one seed",
     )
     parser.add_argument("--calibration", choices=("beta", "platt"), default="beta")
+    parser.add_argument("--prior-folds", type=int, default=None)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -356,7 +377,7 @@ def main(argv=None):
     )
     title = "calibration and wrong priors"
     text = [
-        *header(title, argv, details, start, args.calibration),
+        *header(title, argv, details, start, args.calibration, args.prior_folds),
         "`raw` is the same fit's "
         "network probabilities, `cal` the calibrated ones. All metrics on the "
         "pairs unknown in both directions; mean ± sd over seeds. Decile gap: "
@@ -396,7 +417,14 @@ def scale(args, argv):
     prior = make_prior(data.adjacency, fraction=0.1, random_state=seed)
     mask = np.isnan(prior) & np.isnan(prior.T)
     est = fit(
-        data.X, prior, data.interventions, "direct", seed, args.epochs, args.calibration
+        data.X,
+        prior,
+        data.interventions,
+        "direct",
+        seed,
+        args.epochs,
+        args.calibration,
+        args.prior_folds,
     )
     P, P_raw = est.predict_proba(), raw_proba(est)
     sel = mask & ~np.eye(p, dtype=bool)
@@ -416,7 +444,14 @@ def scale(args, argv):
         f"{seed}, max_epochs={args.epochs}"
     )
     text = [
-        *header("calibration at p = 1,000", argv, details, start, args.calibration),
+        *header(
+            "calibration at p = 1,000",
+            argv,
+            details,
+            start,
+            args.calibration,
+            args.prior_folds,
+        ),
         "Pairs unknown in both directions.",
         "",
         "| probabilities | AUPRC | P>0.5 | edges among P>0.5 | decile gap | ECE |",
