@@ -274,10 +274,11 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         included, with the fold of their positive): ``fold`` is the network
         that does not train on the pair, -1 for none.
     validation_pairs_ : ndarray of shape (n_valid, 4)
-        ``(i, j, label, fold)`` of the held-out labelled pairs (with several
-        networks, every labelled training pair, at most
-        ``max_train_pairs // 4``): early stopping and :meth:`score` read the
-        logit of the network of ``fold``.
+        ``(i, j, label, fold)`` of the held-out pairs: with one network, a
+        share of the labelled pairs; with several, every training pair, the
+        reverses inferred from known edges included (at most
+        ``max_train_pairs // 4``, stratified). Early stopping and
+        :meth:`score` read the logit of the network of ``fold``.
     pos_weight_ : float
         Weight of the positive pairs in the training loss (1 without
         ``class_weight``).
