@@ -60,14 +60,18 @@ def test_pair_folds_keep_both_orders_together_and_stratify():
 def test_split_holds_out_each_fold_with_its_reverses():
     data = make_sem(200, 10, random_state=0)
     A = make_prior(data.adjacency, fraction=0.5, random_state=0)
-    tr, va = split_pairs(
-        A,
-        np.random.default_rng(0),
-        validation_fraction=0.2,
-        infer_reverse=True,
-        max_train_pairs=10_000,
-        n_networks=4,
-    )
+
+    def split(n_networks):
+        return split_pairs(
+            A,
+            np.random.default_rng(0),
+            validation_fraction=0.2,
+            infer_reverse=True,
+            max_train_pairs=10_000,
+            n_networks=n_networks,
+        )
+
+    tr, va = split(4)
     labelled = int((~np.isnan(A)).sum())
     reverses = tr[np.isnan(A[tr[:, 0].astype(int), tr[:, 1].astype(int)])]
     assert len(tr) == labelled + len(reverses) and len(reverses) > 0
@@ -75,14 +79,7 @@ def test_split_holds_out_each_fold_with_its_reverses():
     fold_of = {(int(i), int(j)): f for i, j, _, f in tr}
     assert all(fold_of[(int(j), int(i))] == f for i, j, _, f in reverses)
     assert np.array_equal(va, tr)  # every training pair is out of fold once
-    one, held = split_pairs(
-        A,
-        np.random.default_rng(0),
-        validation_fraction=0.2,
-        infer_reverse=True,
-        max_train_pairs=10_000,
-        n_networks=1,
-    )
+    one, held = split(1)
     assert set(one[:, 3]) == {-1} and set(held[:, 3]) == {0}
     assert abs(len(held) - 0.2 * labelled) <= 2
 

@@ -1,25 +1,23 @@
-"""Scores of labelled pairs from models that did not train on them.
-
-The audit of the prior (cross-fitted logits of every labelled pair) and the
-calibration fitted on such pairs.
-"""
+"""Scores of labelled pairs from models that did not train on them: the
+audit of the prior by refitted models (``prior_folds``) and the
+``prior_scores_`` matrix."""
 
 import numpy as np
 from scipy.special import expit
 from sklearn.base import clone
 
-from ._calibration import EdgeCalibrator
 from ._data import stratified_folds
 
-__all__ = ["cross_fitted_prior", "fit_calibrator", "probabilities"]
+__all__ = ["cross_fitted_prior", "prior_scores"]
 
 
 def cross_fitted_prior(est, X, interventions, seed):
-    """(p, p) logits of the labelled pairs from models that did not see them.
+    """The labelled pairs ``(i, j, label)`` and their logits from models
+    that did not see them.
 
     ``est`` is fitted; for each of its ``prior_folds`` folds a clone with
     the same parameters (uncalibrated) is fitted on the prior without that
-    fold and scores the fold's pairs. NaN where the prior is unknown.
+    fold and scores the fold's pairs.
     """
     A = est.prior_
     src, dst = np.nonzero(~np.isnan(A))
@@ -32,7 +30,7 @@ def cross_fitted_prior(est, X, interventions, seed):
             f"it has {n_pos} and {n_neg}. Label more pairs or set prior_folds=None."
         )
     fold = stratified_folds(labels, est.prior_folds, np.random.default_rng(seed))
-    scores = np.full(A.shape, np.nan)
+    logits = np.empty(labels.size)
     for k in range(est.prior_folds):
         held = fold == k
         A_k = A.copy()
@@ -46,27 +44,15 @@ def cross_fitted_prior(est, X, interventions, seed):
         )
         model.fit(X, prior=A_k, interventions=interventions)
         pairs = np.column_stack([src[held], dst[held]])
-        scores[src[held], dst[held]] = model._pair_logits(pairs)
-    return scores
+        logits[held] = model._pair_logits(pairs)
+    return np.column_stack([src, dst, labels]), logits
 
 
-def fit_calibrator(est, logits, labels):
-    """The calibration of a fitted ``est`` on labelled pairs scored by networks
-    that did not train on them: ``logits`` and ``labels`` of those pairs (the
-    held-out pairs, the out-of-fold pairs of ``n_networks``, or with
-    ``prior_folds`` every labelled pair)."""
-    return EdgeCalibrator(est.calibration).fit(
-        logits, labels, pos_weight=est.pos_weight_
-    )
-
-
-def probabilities(calibrator, logits):
-    """Probabilities of logits (NaN kept), through ``calibrator`` if not None."""
-    out = np.full(logits.shape, np.nan)
-    known = ~np.isnan(logits)
-    out[known] = (
-        expit(logits[known])
-        if calibrator is None
-        else calibrator.transform(logits[known])
-    )
+def prior_scores(shape, pairs, logits, calibrator):
+    """``prior_scores_``: (p, p) float32, the probabilities of the logits of
+    the pairs ``(i, j, ...)`` (through ``calibrator`` if not None), NaN
+    elsewhere."""
+    out = np.full(shape, np.nan, dtype=np.float32)
+    proba = expit(logits) if calibrator is None else calibrator.transform(logits)
+    out[pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)] = proba
     return out

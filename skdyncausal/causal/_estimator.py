@@ -22,7 +22,8 @@ from .._base import (
     torch_rng,
 )
 from .._validation import check_int
-from ._audit import cross_fitted_prior, fit_calibrator, probabilities
+from ._audit import cross_fitted_prior, prior_scores
+from ._calibration import EdgeCalibrator
 from ._data import (
     EpochSampler,
     PairDataset,
@@ -285,7 +286,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
     calibrator_ : EdgeCalibrator or None
         The calibration (``weight_shift_``, ``coef_``, ``intercept_``); None
         without calibration.
-    prior_scores_ : ndarray of shape (p, p) or None
+    prior_scores_ : ndarray of shape (p, p), float32, or None
         The cross-fitted probability of every labelled pair, NaN elsewhere:
         with ``prior_folds``, from models refitted without it; else, with
         ``n_networks >= 2``, from the network of its fold. None with one
@@ -506,22 +507,16 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             # preparation (not pickled: see __getstate__).
             self._cache = {"data": data}
             self.calibrator_, self.prior_scores_ = None, None
-            prior_logits = None
-            if self.prior_folds is not None:
-                prior_logits = cross_fitted_prior(self, X, iv, seed)
-            elif self.n_networks >= 2:  # out-of-fold logits of the networks
-                prior_logits = np.full(A.shape, np.nan)
-                rows = held_pairs[:, :2].astype(np.int64)
-                prior_logits[rows[:, 0], rows[:, 1]] = held_logits
-            if prior_logits is not None:
-                known = ~np.isnan(prior_logits)
-                held_logits, held_labels = prior_logits[known], A[known]
-            else:
-                held_labels = held_pairs[:, 2]
+            if self.prior_folds is not None:  # refitted models instead
+                held_pairs, held_logits = cross_fitted_prior(self, X, iv, seed)
             if self.calibration is not None:
-                self.calibrator_ = fit_calibrator(self, held_logits, held_labels)
-            if prior_logits is not None:
-                self.prior_scores_ = probabilities(self.calibrator_, prior_logits)
+                self.calibrator_ = EdgeCalibrator(self.calibration).fit(
+                    held_logits, held_pairs[:, 2], pos_weight=self.pos_weight_
+                )
+            if self.prior_folds is not None or self.n_networks >= 2:
+                self.prior_scores_ = prior_scores(
+                    A.shape, held_pairs, held_logits, self.calibrator_
+                )
         return self
 
     def _fit_network(self, X, iv, seed):
@@ -608,17 +603,17 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         # them go (memory, pickles).
         self.net_.train_split = None
         module, step = self.net_.module_, INFERENCE_PAIRS
-        if self.n_networks >= 2:
-            feats = {
-                k: None if v is None else v[held_out] for k, v in train_feats.items()
-            }
-        else:
-            feats = valid_feats
-        held_logits = np.empty(0)
-        if len(held_pairs):
+        if self.n_networks >= 2:  # out of fold: every training pair, then the
+            # labelled ones (the features are already at hand, no copy)
             held_logits = pair_probabilities(
-                module, feats, self.device_, step, logits=True
+                module, train_feats, self.device_, step, logits=True
+            )[held_out]
+        elif len(held_pairs):
+            held_logits = pair_probabilities(
+                module, valid_feats, self.device_, step, logits=True
             )
+        else:
+            held_logits = np.empty(0)
         return data, held_pairs, held_logits
 
     def _set_graph(self, data):

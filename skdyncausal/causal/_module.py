@@ -362,28 +362,23 @@ class CausalPairModule(nn.Module):
         if fold is not None and self.training:  # every network: (B, M)
             logits = torch.stack([run(t) for t in self.towers], dim=1)
             return logits if offset is None else logits + offset
+        # the network of each pair: its fold's, or -1 for the mean of all
+        use = torch.full_like(src, -1) if fold is None or M == 1 else fold.long()
+        use = torch.where((use >= 0) & (use < M), use, -1)
         logits = torch.zeros(len(src), dtype=torch.float32, device=src.device)
-        own = torch.zeros_like(src, dtype=torch.bool)
-        if fold is not None and M > 1:  # out of fold where a network held it out
-            fold = fold.long()
-            own = (fold >= 0) & (fold < M)
-            for k, tower in enumerate(self.towers):
-                rows = fold == k
-                if bool(rows.any()):
-                    logits[rows] = run(tower, rows) + (
-                        0.0 if offset is None else offset[rows, k]
-                    )
-        rest = ~own
-        if bool(rest.any()):  # the mean of the networks
-            every = bool(rest.all())
-            for k, tower in enumerate(self.towers):
-                z = run(tower) if every else run(tower, rest)
-                if offset is not None:
-                    z = z + (offset[:, k] if every else offset[rest, k])
-                if every:
-                    logits = logits + z / M
-                else:
-                    logits[rest] += z / M
+        for k, tower in enumerate(self.towers):
+            rows = (use == k) | (use < 0)
+            if not bool(rows.any()):
+                continue
+            whole = bool(rows.all())
+            z = run(tower, None if whole else rows)
+            if offset is not None:
+                z = z + (offset[:, k] if whole else offset[rows, k])
+            weight = torch.where((use if whole else use[rows]) == k, 1.0, 1.0 / M)
+            if whole:
+                logits = logits + weight * z
+            else:
+                logits[rows] += weight * z
         return logits
 
 
