@@ -11,7 +11,10 @@ an audit in which nothing of the model saw the label. A known edge with a low
 cross-fitted probability, or a known absence with a high one, is a label the
 data contradict;
 :meth:`~skdyncausal.CausalStructureEstimator.prior_conflicts` lists them, most
-contradicted first.
+contradicted first. The fit also acts on the list: by default
+(``prior_cleaning="refit"``) it leaves out the labelled pairs whose out-of-fold
+probability contradicts their label and trains again on the rest
+(``prior_dropped_``); the final ``prior_scores_`` come from that refit.
 
 Here 20 % of the prior's edges are turned into absences (and as many absences
 into edges) with ``make_prior(flip=0.2)``, so we know which labels are wrong and
@@ -75,6 +78,13 @@ found = conflicts["label is wrong"].head(k).mean()
 print(
     f"\nwrong labels among the top {k} conflicts: {found:.0%} "
     f"(a random ranking: {wrong.sum() / known.sum():.0%})"
+)
+# The pairs the fit left out (the ``dropped`` column above)
+left_out = est.prior_dropped_
+n_wrong_left_out = int(wrong[left_out[:, 0], left_out[:, 1]].sum())
+print(
+    f"the fit left out {len(left_out)} labelled pairs, {n_wrong_left_out} of "
+    f"them wrong ({k} wrong labels in all)"
 )
 
 # %%

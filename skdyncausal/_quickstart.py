@@ -105,10 +105,8 @@ def _causal_part(out, quick, random_state):
     )
     prior = make_prior(data.adjacency, fraction=0.3, random_state=random_state)
     mask = np.isnan(prior)
-    # prior_folds: calibrate on every labelled pair (cross-fitted), as the
-    # held-out pairs of a 30-variable prior hold too few edges
     est = CausalStructureEstimator(
-        max_epochs=epochs, prior_folds=3, verbose=1, random_state=random_state
+        max_epochs=epochs, verbose=1, random_state=random_state
     )
     start = time.perf_counter()
     est.fit(data.X, prior=prior, interventions=data.interventions)

@@ -6,6 +6,7 @@ from scipy.special import expit, logit
 from sklearn.calibration import CalibrationDisplay, calibration_curve
 
 from skdyncausal import CausalStructureEstimator
+from skdyncausal.causal._audit import contradicted_labels
 from skdyncausal.causal._calibration import EdgeCalibrator
 from skdyncausal.datasets import make_prior, make_sem
 from skdyncausal.metrics import edge_average_precision, edge_calibration_curve
@@ -129,6 +130,57 @@ def test_prior_audit_is_cross_fitted_and_finds_wrong_labels(sem):
     assert plain.prior_scores_ is None
     with pytest.raises(ValueError, match="prior_folds"):
         plain.prior_conflicts()
+
+
+def test_contradicted_labels_use_the_average_score_of_the_other_label():
+    labels = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+    proba = np.array([0.9, 0.8, 0.7, 0.1, 0.1, 0.2, 0.05, 0.15, 0.6, 0.9])
+    # edges average 0.625, absences 0.333: the edge at 0.1 and the absences
+    # at 0.9 (not the one at 0.6) contradict their labels
+    flag = contradicted_labels(labels, proba)
+    np.testing.assert_array_equal(np.flatnonzero(flag), [3, 9])
+    # at most half of a label, the most contradicted first
+    labels = np.array([1, 1, 1, 1, 0, 0])
+    proba = np.array([0.05, 0.1, 0.2, 0.9, 0.3, 0.25])
+    np.testing.assert_array_equal(
+        np.flatnonzero(contradicted_labels(labels, proba)), [0, 1]
+    )
+    # one label only: nothing to compare with
+    assert not contradicted_labels(np.ones(4), np.zeros(4)).any()
+
+
+def test_prior_cleaning_leaves_out_wrong_labels_and_refits(sem):
+    wrong = make_prior(sem.adjacency, fraction=0.6, random_state=2, flip=0.2)
+    known = ~np.isnan(wrong)
+    bad = known & (wrong != sem.adjacency)
+    params = dict(**TINY, n_networks=3, random_state=0)
+    est = CausalStructureEstimator(**params)
+    est.fit(sem.X, prior=wrong, interventions=sem.interventions)
+    dropped = est.prior_dropped_
+    assert dropped.ndim == 2 and dropped.shape[1] == 2 and len(dropped)
+    src, dst = dropped[:, 0], dropped[:, 1]
+    assert known[src, dst].all()
+    # the wrong labels are over-represented among the pairs left out
+    assert bad[src, dst].mean() > 2 * bad[known].mean()
+    # the final fit trained on none of them
+    trained = set(map(tuple, est.train_pairs_[:, :2].astype(int).tolist()))
+    assert not trained & set(zip(src.tolist(), dst.tolist()))
+    # every labelled pair keeps a cross-fitted score; the audit marks the
+    # pairs left out
+    assert np.isfinite(est.prior_scores_[known]).all()
+    conflicts = est.prior_conflicts()
+    marked = conflicts[conflicts["dropped"]]
+    assert len(marked) == len(dropped)
+    names = est.variable_names_
+    expected = {(names[i], names[j]) for i, j in dropped.tolist()}
+    assert set(zip(marked["cause"], marked["effect"])) == expected
+    # without cleaning, or with one network, nothing is left out
+    for other in (dict(prior_cleaning=None), dict(n_networks=1)):
+        plain = CausalStructureEstimator(**{**params, **other})
+        plain.fit(sem.X, prior=wrong, interventions=sem.interventions)
+        assert plain.prior_dropped_.shape == (0, 2)
+    with pytest.raises(ValueError, match="prior_cleaning must be one of"):
+        CausalStructureEstimator(prior_cleaning="drop").fit(sem.X, prior=wrong)
 
 
 def test_edge_calibration_display_is_sklearns(sem):

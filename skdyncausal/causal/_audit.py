@@ -1,6 +1,6 @@
 """Scores of labelled pairs from models that did not train on them: the
-audit of the prior by refitted models (``prior_folds``) and the
-``prior_scores_`` matrix."""
+audit of the prior by refitted models (``prior_folds``), the labels the
+scores contradict (``prior_cleaning``) and the ``prior_scores_`` matrix."""
 
 import numpy as np
 from scipy.special import expit
@@ -8,7 +8,7 @@ from sklearn.base import clone
 
 from ._data import stratified_folds
 
-__all__ = ["cross_fitted_prior", "prior_scores"]
+__all__ = ["contradicted_labels", "cross_fitted_prior", "prior_scores"]
 
 
 def cross_fitted_prior(est, X, interventions, seed):
@@ -56,3 +56,33 @@ def prior_scores(shape, pairs, logits, calibrator):
     proba = expit(logits) if calibrator is None else calibrator.transform(logits)
     out[pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)] = proba
     return out
+
+
+def contradicted_labels(labels, proba, max_share=0.5):
+    """Which labelled pairs the cross-fitted probabilities contradict: (n,) bool.
+
+    The rule of confident learning (Northcutt, Jiang & Chuang, 2021) for two
+    classes, with the average score of each label as its threshold: a
+    labelled edge is contradicted when its probability is no higher than the
+    average probability of the labelled absences, a labelled absence when
+    its probability is at least the average of the labelled edges. At most
+    ``max_share`` of either label is flagged (the most contradicted ones),
+    so that a prior the data disagree with wholesale still trains the model.
+    """
+    labels = np.asarray(labels)
+    proba = np.asarray(proba, dtype=np.float64)
+    flag = np.zeros(labels.size, dtype=bool)
+    one, zero = labels == 1, labels == 0
+    if not one.any() or not zero.any():
+        return flag
+    mean_one, mean_zero = proba[one].mean(), proba[zero].mean()
+    for members, conflict, hit in (
+        (one, -proba, proba <= mean_zero),
+        (zero, proba, proba >= mean_one),
+    ):
+        idx = np.flatnonzero(members & hit)
+        cap = int(max_share * members.sum())
+        if idx.size > cap:  # keep the most contradicted
+            idx = idx[np.argsort(-conflict[idx], kind="stable")[:cap]]
+        flag[idx] = True
+    return flag

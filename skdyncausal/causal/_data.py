@@ -234,6 +234,7 @@ def check_params(est):
     check.real("knockout_dropout", 0, 1)
     check.choice("calibration", ("beta", "platt", None))
     check.integer("prior_folds", 2, allow_none=True)
+    check.choice("prior_cleaning", ("refit", None))
     check.integer("max_epoch_pairs", 1)
     check.integer("max_train_pairs", 8)
     check.integer("block_size", 1)

@@ -101,9 +101,10 @@ class EdgeOutputMixin:
         -------
         conflicts : pandas.DataFrame
             Columns ``cause``, ``effect``, ``prior_label``, ``probability``
-            (cross-fitted) and ``conflict`` (``1 - probability`` for a
-            labelled edge, ``probability`` for a labelled absence), most
-            contradicted first.
+            (cross-fitted), ``conflict`` (``1 - probability`` for a
+            labelled edge, ``probability`` for a labelled absence) and
+            ``dropped`` (left out of the final fit by ``prior_cleaning``),
+            most contradicted first.
         """
         scores = getattr(self, "prior_scores_", None)
         if scores is None:
@@ -124,8 +125,19 @@ class EdgeOutputMixin:
                 "prior_label": labels,
                 "probability": proba,
                 "conflict": np.where(labels == 1, 1.0 - proba, proba),
+                "dropped": _dropped_mask(self, src, dst),
             }
         )
         frame = frame.sort_values("conflict", ascending=False, kind="stable")
         frame = frame.reset_index(drop=True)
         return frame if n is None else frame.head(n)
+
+
+def _dropped_mask(est, src, dst):
+    """Which pairs ``(src, dst)`` ``prior_cleaning`` left out: (n,) bool."""
+    dropped = getattr(est, "prior_dropped_", None)
+    if dropped is None or not len(dropped):
+        return np.zeros(src.size, dtype=bool)
+    p = max(int(est.prior_.shape[0]), 1)
+    keys = dropped[:, 0].astype(np.int64) * p + dropped[:, 1].astype(np.int64)
+    return np.isin(src.astype(np.int64) * p + dst.astype(np.int64), keys)
