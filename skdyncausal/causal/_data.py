@@ -29,6 +29,8 @@ __all__ = [
     "check_params",
     "check_prior",
     "epoch_plan",
+    "pair_keys",
+    "positions",
     "scored_pairs",
     "split_pairs",
     "validate_X",
@@ -514,12 +516,17 @@ def labelled_rows(pairs, A):
     return ~np.isnan(A[src, dst])
 
 
+def pair_keys(pairs):
+    """One int64 per row ``(i, j, ...)`` of ``pairs``, equal for equal (i, j)."""
+    pairs = np.asarray(pairs)
+    return (pairs[:, 0].astype(np.int64) << 32) | pairs[:, 1].astype(np.int64)
+
+
 def positions(pairs, subset):
     """Row of ``pairs`` holding each row ``(i, j, ...)`` of ``subset``."""
-    keys = pairs[:, 0].astype(np.int64) * (1 << 32) + pairs[:, 1].astype(np.int64)
-    wanted = subset[:, 0].astype(np.int64) * (1 << 32) + subset[:, 1].astype(np.int64)
+    keys = pair_keys(pairs)
     order = np.argsort(keys, kind="stable")
-    return order[np.searchsorted(keys, wanted, sorter=order)]
+    return order[np.searchsorted(keys, pair_keys(subset), sorter=order)]
 
 
 def _add_reverses(tr, A):

@@ -35,6 +35,7 @@ from ._data import (
     epoch_plan,
     labelled_rows,
     out_of_fold_precision,
+    pair_keys,
     positions,
     scored_pairs,
     split_pairs,
@@ -559,17 +560,8 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             n_networks=self.n_networks,
         )
         if exclude is not None:
-            p = A.shape[0]
-            keys = exclude[:, 0].astype(np.int64) * p + exclude[:, 1].astype(np.int64)
-            tr, va = (
-                pairs[
-                    ~np.isin(
-                        pairs[:, 0].astype(np.int64) * p + pairs[:, 1].astype(np.int64),
-                        keys,
-                    )
-                ]
-                for pairs in (tr, va)
-            )
+            keys = pair_keys(exclude)
+            tr, va = (pairs[~np.isin(pair_keys(pairs), keys)] for pairs in (tr, va))
         self.train_pairs_, self.validation_pairs_ = tr, va
 
     def _clean_prior(self, X, iv, seed, data, held_pairs, held_logits):

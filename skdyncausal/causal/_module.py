@@ -404,5 +404,7 @@ def pair_probabilities(module, feats, device, step, *, logits=False):
                 for k, v in feats.items()
                 if v is not None
             }
-            out[s : s + step] = link(module(**batch)).double().cpu()
+            # the link in float64: a float32 sigmoid rounds every logit above
+            # ~17 to exactly 1 and would tie the strongest pairs
+            out[s : s + step] = link(module(**batch).double()).cpu()
     return out.numpy()

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..metrics import edge_scores_to_frame
 from ._convert import to_networkx
+from ._data import pair_keys
 
 __all__ = ["EdgeOutputMixin"]
 
@@ -138,6 +139,4 @@ def _dropped_mask(est, src, dst):
     dropped = getattr(est, "prior_dropped_", None)
     if dropped is None or not len(dropped):
         return np.zeros(src.size, dtype=bool)
-    p = max(int(est.prior_.shape[0]), 1)
-    keys = dropped[:, 0].astype(np.int64) * p + dropped[:, 1].astype(np.int64)
-    return np.isin(src.astype(np.int64) * p + dst.astype(np.int64), keys)
+    return np.isin(pair_keys(np.column_stack([src, dst])), pair_keys(dropped))
