@@ -6,7 +6,7 @@ import torch
 
 from skdyncausal.causal import CausalPairModule, CausalStructureEstimator
 from skdyncausal.causal._data import pair_folds, split_pairs
-from skdyncausal.causal._module import WeightedBCEWithLogitsLoss
+from skdyncausal.causal._module import WeightedBCEWithLogitsLoss, pair_probabilities
 from skdyncausal.datasets import make_prior, make_sem
 
 FAST = dict(image_size=8, hidden_dim=8, cnn_channels=2, max_epochs=4, random_state=0)
@@ -162,3 +162,22 @@ def test_n_networks_is_validated(sem):
     est = CausalStructureEstimator(n_networks=0)
     with pytest.raises(ValueError, match="n_networks"):
         est.fit(sem.X, prior=make_prior(sem.adjacency, 0.3, random_state=0))
+
+
+class _FixedLogits(torch.nn.Module):
+    """Returns the float32 logits it is given as ``src``."""
+
+    def forward(self, src):
+        return src.float()
+
+
+def test_probabilities_of_large_logits_do_not_tie():
+    logits = np.array([18.0, 22.0, 30.0, -3.0], dtype=np.float32)
+    p = pair_probabilities(_FixedLogits(), {"src": logits}, "cpu", 2)
+    # float64 link: all below 1 and in the order of the logits (a float32
+    # sigmoid gives exactly 1.0 for the first three)
+    assert (p[:3] < 1.0).all()
+    assert (np.diff(p[:3]) > 0).all()
+    np.testing.assert_allclose(p, 1.0 / (1.0 + np.exp(-logits.astype(np.float64))))
+    z = pair_probabilities(_FixedLogits(), {"src": logits}, "cpu", 3, logits=True)
+    np.testing.assert_array_equal(z, logits)
