@@ -36,9 +36,9 @@ lower bound. Ours is never skipped this way: its training is capped at
 ``--no-extrapolate`` runs every method until the budget kills it.
 
 Each run is limited to ``--threads`` threads (default 1: the OMP/MKL/OpenBLAS
-thread variables of the worker process; ours also keeps its default
-``torch_threads=1``), so that every method gets the same share of the
-machine. Times are also given as ratios to ``ours`` at the same p.
+thread variables of the worker process, which torch also follows under
+ours' default ``torch_threads=None``), so that every method gets the same
+share of the machine. Times are also given as ratios to ``ours`` at the same p.
 
 Accuracy (AUROC, AUPRC, orientation accuracy) is measured on the unlabelled
 pairs only (``mask = np.isnan(prior)``).
@@ -550,9 +550,10 @@ def _write_outputs(rows, args, command, machine, out_dir):
         "per p, each in its own fresh process. Threads: "
         + (
             f"{args.threads} per run ({', '.join(THREAD_VARS)} = {args.threads} "
-            "in the worker; ours with its default `torch_threads=1`)."
+            "in the worker, which torch follows under ours' default "
+            "`torch_threads=None`)."
             if args.threads is not None
-            else "as set in the environment; ours with its default `torch_threads=1`."
+            else "as set in the environment (ours: torch's setting)."
         ),
         "- Time: wall time of the scoring call only. Peak RSS: `VmHWM` of "
         "the run's own fresh process (includes the interpreter, imports and "

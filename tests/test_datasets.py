@@ -403,7 +403,9 @@ def test_sem_snr_controls_r2(snr):
 
 @pytest.mark.parametrize("mechanism", ["linear", "tanh"])
 def test_sem_mechanism_equations(mechanism):
-    data = make_sem(4000, adjacency=CHAIN, mechanism=mechanism, standardize=False)
+    data = make_sem(
+        4000, adjacency=CHAIN, mechanism=mechanism, standardize=False, random_state=0
+    )
     X, w = data.X, data.weights
     feature = X[:, 0] if mechanism == "linear" else np.tanh(X[:, 0])
     signal = w[0, 1] * feature

@@ -271,12 +271,15 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         above 1,024), so memory stays bounded as p grows.
     n_jobs : int, default=None
         joblib workers over feature blocks (None: in-process).
-    torch_threads : int or None, default=1
+    torch_threads : int or None, default=None
         Torch intra-op threads during fit, predict and score (the previous
-        setting is restored afterwards). The network is small: one thread
-        is close to the fastest, and several threads slow down by an order
-        of magnitude when the cores are shared with other work. None keeps
-        torch's setting (e.g. on a dedicated many-core machine).
+        setting is restored afterwards). None keeps torch's setting, which
+        follows ``OMP_NUM_THREADS`` and the limits joblib sets in its
+        workers. On 2 cores, two threads against one made an epoch 13-23 %
+        faster and the prediction of every pair 30 % faster for p = 100 to
+        1,000. Set 1 when the cores are shared with other work (threads
+        running side by side), where several threads per process slow down
+        by an order of magnitude.
     device : str, default="cpu"
         Torch device (``"cuda"``, ``"auto"``).
     verbose : int, default=0
@@ -411,7 +414,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         max_train_pairs=200_000,
         block_size=64,
         n_jobs=None,
-        torch_threads=1,
+        torch_threads=None,
         device="cpu",
         verbose=0,
         random_state=None,
