@@ -393,7 +393,15 @@ def _plot(rows, methods, budget, path):
                 label=None if done else f"{method} (no finished run)",
             )
     ax.axhline(budget, color="0.6", ls=":", lw=1)
-    ax.text(ax.get_xlim()[0], budget, f" budget {budget:g} s", va="bottom", fontsize=8)
+    # x in axes coordinates: the label stays at the left edge once x is log
+    ax.text(
+        0.01,
+        budget,
+        f"budget {budget:g} s",
+        va="bottom",
+        fontsize=8,
+        transform=ax.get_yaxis_transform(),
+    )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("number of ordered pairs p (p − 1)")
