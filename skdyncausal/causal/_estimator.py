@@ -277,10 +277,10 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         follows ``OMP_NUM_THREADS`` and the limits joblib sets in its
         workers. On 2 cores, two threads against one made an epoch 13-23 %
         faster for p = 100 to 1,000 and the prediction of every pair 30 %
-        faster at p = 300 and 1,000 (at p = 30 they were about even). Set 1
-        when the cores are shared with other work (several fits side by
-        side), where several threads per process slow down by an order of
-        magnitude.
+        faster at p = 300 and 1,000 (at p = 30 an epoch was 13 % faster and
+        the 0.1 s prediction twice as slow). Set 1 when the cores are shared
+        with other work (several fits side by side), where several threads
+        per process slow down by an order of magnitude.
     device : str, default="cpu"
         Torch device (``"cuda"``, ``"auto"``).
     verbose : int, default=0
