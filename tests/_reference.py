@@ -13,8 +13,7 @@ causal-order columns whenever the noise tests non-Gaussian, and when the
 fit began to leave out the labelled pairs its out-of-fold scores contradict
 and refit (``prior_cleaning="refit"``). The dynamics
 entries that use the default batch size were re-recorded when it went from 16
-to 8, and the direct and grid time-map entries when ψ began to set each
-oscillator's starting point instead of its phase.
+to 8.
 """
 
 from pathlib import Path

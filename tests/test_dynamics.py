@@ -2,7 +2,6 @@
 
 import contextlib
 import io
-import math
 import re
 
 import _helpers
@@ -390,35 +389,3 @@ def test_optimizer_and_clipping_reach_the_net(fitted):
     est.set_params(optimizer="adamw", gradient_clip=0.5).fit(X, times=t)
     assert isinstance(est.net_.optimizer_, torch.optim.AdamW)
     assert dict(est.net_.callbacks_)["clip"].gradient_clip_value == 0.5
-
-
-def test_oscillators_rotate_a_starting_point_set_by_psi():
-    from skdyncausal.dynamics._module import OscillatorBank, PeriodicEncoding
-
-    enc = PeriodicEncoding(n_frequencies=3, min_period=4.0, max_period=40.0)
-    bank = OscillatorBank(latent_dim=2, encoding=enc)
-    tau = torch.tensor([[0.0, 1.5, 7.0]])  # (B=1, Q=3)
-    psi = torch.tensor([[0.3, -1.2]])
-    angle = tau[..., None] * enc.omega  # (1, 3, F)
-    # At initialisation: the plain encoding (start (1, 0), no frequency shift).
-    start = bank.oscillators(psi, tau)
-    expected = torch.cat([torch.cos(angle), torch.sin(angle)], -1)
-    torch.testing.assert_close(start, expected)
-    # ψ sets each oscillator's start (a, b) = r (cos φ, sin φ) and frequency:
-    # the output is r (cos(ω τ + φ), sin(ω τ + φ)) with ω = ω_m e^shift.
-    with torch.no_grad():
-        bank.modes.weight.zero_()
-        bank.modes.bias.zero_()
-        bank.modes.bias[:3] = torch.log(torch.tensor(0.5))  # halve frequencies
-        phi, r = 2.0, 1.5
-        bank.modes.bias[3:6] = r * math.cos(phi)
-        bank.modes.bias[6:9] = r * math.sin(phi)
-    shifted = 0.5 * angle + phi
-    expected = r * torch.cat([torch.cos(shifted), torch.sin(shifted)], -1)
-    torch.testing.assert_close(bank.oscillators(psi, tau), expected)
-    # Frequencies never exceed the encoding's highest one.
-    with torch.no_grad():
-        bank.modes.bias[:3] = 3.0
-    fast = bank.oscillators(psi, tau)
-    capped = tau[..., None] * enc.omega.max() + phi
-    torch.testing.assert_close(fast[..., :3], r * torch.cos(capped).expand(-1, -1, 3))

@@ -206,38 +206,29 @@ class RelativeAttentionBlock(nn.Module):
 
 
 class OscillatorBank(nn.Module):
-    """Instance-specific oscillators, m = 1..F: the point (a_m(ψ), b_m(ψ))
-    rotated by the angle ω_m(ψ) τ.
+    """Instance-specific oscillators sin(ω_m(ψ) τ + φ_m(ψ)), m = 1..F.
 
-    ψ shifts the log-frequency of each of the encoding's frequencies and sets
-    the oscillator's starting point, which carries its phase and amplitude;
-    every ω_m is capped at the encoding's highest frequency, so no feature
-    oscillates faster than the anti-aliasing limit. The starting point is a
-    point of the plane rather than a phase angle, so that it is a continuous
-    function of the context: a phase would have to jump from 2π back to 0 as
-    the context moves through a period, which a network of ψ cannot do.
-    Starts as the plain encoding (zero shift, starting point (1, 0)).
+    ψ shifts the log-frequency and sets the phase of each of the encoding's
+    frequencies; every ω_m is capped at the encoding's highest frequency, so no
+    feature oscillates faster than the anti-aliasing limit. Starts as the plain
+    encoding (zero shift and phase).
     """
 
     def __init__(self, *, latent_dim, encoding):
         super().__init__()
         self.encoding = encoding
         n_modes = encoding.omega.numel()
-        # log-frequency shift and starting point (a, b) of each oscillator
-        self.modes = nn.Linear(latent_dim, 3 * n_modes)
+        self.modes = nn.Linear(latent_dim, 2 * n_modes)  # log-frequency shift, phase
         nn.init.zeros_(self.modes.weight)
         nn.init.zeros_(self.modes.bias)
-        with torch.no_grad():
-            self.modes.bias[n_modes : 2 * n_modes] = 1.0
 
     def oscillators(self, psi, tau):
         # psi (B, L), tau (B, Q) -> (B, Q, 2F)
-        shift, a, b = (v.unsqueeze(1) for v in self.modes(psi).chunk(3, dim=-1))
+        shift, phase = self.modes(psi).chunk(2, dim=-1)  # (B, F) each
         omega_max = self.encoding.omega.max()
         omega = (self.encoding.omega * torch.exp(shift)).clamp(max=omega_max)
-        angle = tau.unsqueeze(-1) * omega  # (B, Q, F)
-        cos, sin = torch.cos(angle), torch.sin(angle)
-        return torch.cat([a * cos - b * sin, a * sin + b * cos], dim=-1)
+        angle = tau.unsqueeze(-1) * omega.unsqueeze(1) + phase.unsqueeze(1)
+        return torch.cat([torch.sin(angle), torch.cos(angle)], dim=-1)
 
     def time_features(self, psi, tau):
         """[PE(τ), osc(ψ, τ)]: psi (B, L), tau (B, Q) -> (B, Q, 4F)."""
@@ -247,9 +238,8 @@ class OscillatorBank(nn.Module):
 class DirectDynamics(OscillatorBank):
     """Solver-free latent path z(τ) = F([ψ, PE(τ), osc(ψ, τ)]), any τ in one pass.
 
-    Besides the fixed sinusoidal features PE(τ), ψ sets the frequency and the
-    starting point of a bank of instance-specific oscillators
-    (:class:`OscillatorBank`). With fixed
+    Besides the fixed sinusoidal features PE(τ), ψ sets the frequency and phase of
+    a bank of instance-specific oscillators (:class:`OscillatorBank`). With fixed
     frequencies alone, F would have to build an instance-dependent frequency (a
     pendulum's period depends on its length and amplitude) out of a fixed basis,
     which an MLP learns slowly; with them it only maps phases to states.
