@@ -56,6 +56,9 @@ from skdyncausal.metrics import edge_average_precision, edge_calibration_curve
 MODULE = f"benchmarks.{Path(__file__).stem}"
 RESULTS = Path(__file__).parent / "results"
 FLIPS = (0.1, 0.2)
+# raw: the network's probabilities; cal: the calibrated ones (the default);
+# excl: the calibrated ones with exclusive_directions=True, from the same fit
+TAGS = ("raw", "cal", "excl")
 
 
 def calibration(truth, P, mask):
@@ -105,6 +108,16 @@ def fit(X, prior, iv, labels, seed, epochs, method="beta", prior_folds=None):
         return est.fit(X, prior=prior, interventions=iv)
 
 
+def exclusive(est):
+    """The fitted estimator's probabilities with ``exclusive_directions=True``
+    (the same fit: the option only changes the prediction)."""
+    flag = est.exclusive_directions
+    try:
+        return est.set_params(exclusive_directions=True).predict_proba()
+    finally:
+        est.set_params(exclusive_directions=flag)
+
+
 def raw_proba(est):
     """The network's probabilities of a calibrated estimator (no calibration)."""
     calibrator, est.calibrator_ = est.calibrator_, None
@@ -150,9 +163,11 @@ def run(setting_name, seed, args, pooled):
     )
     P, P_raw = est.predict_proba(), raw_proba(est)
     row["seconds"] = time.perf_counter() - start
+    P_excl = exclusive(est)
     row["AUPRC"] = edge_average_precision(truth, P, mask=mask)
     row["AUPRC raw"] = edge_average_precision(truth, P_raw, mask=mask)
-    for tag, M in (("raw", P_raw), ("cal", P)):
+    row["AUPRC excl"] = edge_average_precision(truth, P_excl, mask=mask)
+    for tag, M in (("raw", P_raw), ("cal", P), ("excl", P_excl)):
         for key, value in calibration(truth, M, mask).items():
             row[f"{key} {tag}"] = value
         sel = mask & ~np.eye(args.p, dtype=bool)
@@ -178,6 +193,9 @@ def run(setting_name, seed, args, pooled):
         )
         row[f"drop {flip:g}"] = row["AUPRC"] - edge_average_precision(
             truth, est_f.predict_proba(), mask=mask
+        )
+        row[f"drop excl {flip:g}"] = row["AUPRC excl"] - edge_average_precision(
+            truth, exclusive(est_f), mask=mask
         )
         row[f"audit AUPRC {flip:g}"], _ = audit_auprc(est_f, truth)
         for name in args.peers:
@@ -246,19 +264,19 @@ def reliability(parts, n_bins=10, min_score=0.05):
     return rows
 
 
-def reliability_table(pooled, tags=("raw", "cal")):
-    lines = [
-        "| decile | pairs (raw) | mean P (raw) | edge rate (raw) | gap (raw) "
-        "| pairs (cal) | mean P (cal) | edge rate (cal) | gap (cal) |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+def reliability_table(pooled, tags=TAGS):
+    head, rule = "| decile |", "|---|"
+    for tag in tags:
+        head += f" pairs ({tag}) | mean P ({tag}) | edge rate ({tag}) | gap ({tag}) |"
+        rule += "---|---|---|---|"
+    lines = [head, rule]
     columns = [
         reliability([x for (_, t), parts in pooled.items() if t == tag for x in parts])
         for tag in tags
     ]
-    for row_raw, row_cal in zip(*columns):
-        cells = [str(row_raw[0])]
-        for row in (row_raw, row_cal):
+    for rows in zip(*columns):
+        cells = [str(rows[0][0])]
+        for row in rows:
             cells += [str(row[1]), f"{row[2]:.3f}", f"{row[3]:.3f}", f"{row[4]:.3f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -303,25 +321,29 @@ def table(frame, gaps, args):
         ("precision raw", "edges among P>0.5 (raw)"),
         ("n_high cal", "P>0.5 cal"),
         ("precision cal", "edges among P>0.5 (cal)"),
+        ("AUPRC excl", "AUPRC (excl)"),
+        ("n_high excl", "P>0.5 excl"),
+        ("precision excl", "edges among P>0.5 (excl)"),
         ("gap raw", "decile gap raw"),
         ("gap cal", "decile gap cal"),
+        ("gap excl", "decile gap excl"),
         ("ece raw", "ECE raw"),
         ("ece cal", "ECE cal"),
         *((f"drop {f:g}", f"AUPRC drop, {f:.0%} wrong") for f in FLIPS),
+        *((f"drop excl {f:g}", f"AUPRC drop (excl), {f:.0%} wrong") for f in FLIPS),
         *((f"audit AUPRC {f:g}", f"audit AUPRC, {f:.0%} wrong") for f in FLIPS),
     ]
     for name in args.peers:
         cols += [(f"{name} AUPRC", f"{name} AUPRC")]
         cols += [(f"{name} drop {f:g}", f"{name} drop, {f:.0%}") for f in FLIPS]
-    head = ["setting", *(label for _, label in cols), "pooled gap raw / cal"]
+    head = ["setting", *(label for _, label in cols), "pooled gap raw / cal / excl"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for setting, sub in frame.groupby("setting", sort=False):
         cells = [setting]
         for key, _ in cols:
             values = sub[key].astype(float) if key in sub else pd.Series([np.nan])
             cells.append(fmt(values.mean(), values.std()))
-        raw, cal = gaps.get((setting, "raw")), gaps.get((setting, "cal"))
-        cells.append(f"{raw:.3f} / {cal:.3f}")
+        cells.append(" / ".join(f"{gaps.get((setting, t), np.nan):.3f}" for t in TAGS))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -361,7 +383,8 @@ def main(argv=None):
             print(
                 f"{name} seed {seed}: AUPRC {r['AUPRC']:.3f}, edges among P>0.5 "
                 f"{r['precision raw']:.2f} raw / {r['precision cal']:.2f} cal, "
-                f"decile gap {r['gap raw']:.2f} / {r['gap cal']:.2f}, "
+                f"decile gap {r['gap raw']:.2f} / {r['gap cal']:.2f}; excl AUPRC "
+                f"{r['AUPRC excl']:.3f}, gap {r['gap excl']:.2f}, "
                 f"{r['seconds']:.0f} s",
                 flush=True,
             )
@@ -380,7 +403,9 @@ def main(argv=None):
     text = [
         *header(title, argv, details, start, args.calibration, args.prior_folds),
         "`raw` is the same fit's "
-        "network probabilities, `cal` the calibrated ones. All metrics on the "
+        "network probabilities, `cal` the calibrated ones (the default), `excl` "
+        "the calibrated ones with `exclusive_directions=True` (the same fit: "
+        "where P[i, j] + P[j, i] > 1, both divided by their sum). All metrics on the "
         "pairs unknown in both directions; mean ± sd over seeds. Decile gap: "
         "the largest |mean P − edge rate| over deciles of the pairs with "
         "P ≥ 0.05 (target ≤ 0.1); pooled: the same over the pairs of all seeds "
@@ -389,7 +414,7 @@ def main(argv=None):
         table(frame, gaps, args),
         "",
         "Deciles of the pairs with P ≥ 0.05, pooled over all settings and seeds "
-        "(the decile rows of raw and calibrated probabilities are separate "
+        "(the decile rows of each kind of probability are separate "
         "binnings of the same pairs):",
         "",
         reliability_table(pooled),
@@ -433,7 +458,7 @@ def scale(args, argv):
         )
         P, P_raw = est.predict_proba(), raw_proba(est)
         sel = mask & ~np.eye(p, dtype=bool)
-        for tag, M in (("raw", P_raw), ("cal", P)):
+        for tag, M in zip(TAGS, (P_raw, P, exclusive(est)), strict=True):
             pooled.setdefault(("scale", tag), []).append((M[sel], data.adjacency[sel]))
             stats = calibration(data.adjacency, M, mask)
             rows.append(
@@ -444,7 +469,7 @@ def scale(args, argv):
             )
             print(rows[-1], flush=True)
     gaps = pooled_gaps(pooled)
-    for tag in ("raw", "cal"):
+    for tag in TAGS:
         P_all = np.concatenate([a for a, _ in pooled[("scale", tag)]])
         y_all = np.concatenate([b for _, b in pooled[("scale", tag)]])
         high = P_all > 0.5
@@ -467,7 +492,9 @@ def scale(args, argv):
             args.prior_folds,
         ),
         "Pairs unknown in both directions. One row per seed and kind of "
-        "probability, then the pairs of all seeds pooled (decile gap: the "
+        "probability (raw: the network's; cal: calibrated, the default; excl: "
+        "calibrated, with `exclusive_directions=True`, from the same fit), "
+        "then the pairs of all seeds pooled (decile gap: the "
         "largest |mean P - edge rate| over the deciles of the pairs with "
         "P >= 0.05; target <= 0.1).",
         "",

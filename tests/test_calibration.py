@@ -7,7 +7,7 @@ from sklearn.calibration import CalibrationDisplay, calibration_curve
 
 from skdyncausal import CausalStructureEstimator
 from skdyncausal.causal._audit import contradicted_labels
-from skdyncausal.causal._calibration import EdgeCalibrator
+from skdyncausal.causal._calibration import EdgeCalibrator, exclusive_directions
 from skdyncausal.datasets import make_prior, make_sem
 from skdyncausal.metrics import edge_average_precision, edge_calibration_curve
 from skdyncausal.plotting import EdgeCalibrationDisplay
@@ -200,3 +200,55 @@ def test_edge_calibration_display_is_sklearns(sem):
     # the package's own curve bins the same pairs into quarters
     mine, _, count = edge_calibration_curve(truth, proba, mask=mask, n_bins=4)
     assert count.sum() == sel.sum() and len(mine) == 4
+
+
+def test_exclusive_directions_scales_incoherent_pairs_only():
+    rng = np.random.default_rng(0)
+    P = rng.random((9, 9))
+    np.fill_diagonal(P, 0.0)
+    total = P + P.T
+    expected = np.where(total > 1.0, P / np.maximum(total, 1.0), P)
+    for block in (1, 4, 1024):  # the blocks of rows must not matter
+        Q = exclusive_directions(P.copy(), block=block)
+        np.testing.assert_allclose(Q, expected, rtol=0, atol=1e-15)
+    assert (Q + Q.T <= 1.0 + 1e-12).all()
+    untouched = total <= 1.0
+    assert untouched.sum() > 10 and (~untouched).sum() > 10
+    np.testing.assert_array_equal(Q[untouched], P[untouched])
+    # the order of the two directions is kept
+    np.testing.assert_array_equal(Q > Q.T, P > P.T)
+    # float32 in place
+    P32 = P.astype(np.float32)
+    assert exclusive_directions(P32) is P32
+    np.testing.assert_allclose(P32, expected, atol=1e-6)
+
+
+def test_exclusive_directions_in_predict_proba_and_the_sparse_output(sem):
+    prior = make_prior(sem.adjacency, fraction=0.4, random_state=0)
+    # raw probabilities overstate edges: many pairs sum to more than 1
+    est = CausalStructureEstimator(calibration=None, **TINY, random_state=0)
+    est.fit(sem.X, prior=prior)
+    P = est.predict_proba()
+    assert ((P + P.T) > 1).sum() >= 10
+    est.set_params(exclusive_directions=True)  # no refit needed
+    Q = est.predict_proba()
+    np.testing.assert_allclose(Q, exclusive_directions(P.copy()), atol=1e-12)
+    assert (Q + Q.T <= 1 + 1e-9).all()
+    out = est.predict_proba(out=np.empty((12, 12), dtype=np.float32))
+    np.testing.assert_allclose(out, Q, atol=1e-6)
+    np.testing.assert_allclose(est.predict_proba(sem.X), Q, atol=1e-6)
+    # sparse: the kept pairs carry the corrected probabilities; with a
+    # threshold alone, exactly the pairs the corrected matrix has above it
+    S = est.predict_proba_sparse(threshold=0.3).toarray()
+    off = ~np.eye(12, dtype=bool)
+    np.testing.assert_array_equal(S > 0, (Q >= 0.3) & off)
+    np.testing.assert_allclose(S[S > 0], Q[S > 0], atol=1e-6)
+    T = est.predict_proba_sparse(top_k=2).toarray()
+    np.testing.assert_allclose(T[T > 0], Q[T > 0], atol=1e-6)
+    # the cache of the uncorrected matrix is untouched
+    np.testing.assert_array_equal(
+        est.set_params(exclusive_directions=False).predict_proba(), P
+    )
+    est.set_params(exclusive_directions="yes")
+    with pytest.raises(ValueError, match="exclusive_directions must be True or"):
+        est.predict_proba()

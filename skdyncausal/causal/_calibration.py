@@ -28,7 +28,7 @@ import numpy as np
 from scipy.special import expit, log_expit
 from sklearn.linear_model import LogisticRegression
 
-__all__ = ["EdgeCalibrator"]
+__all__ = ["EdgeCalibrator", "exclusive_directions", "exclusive_factors"]
 
 # labelled pairs of each label needed to rescale the logits (Platt scaling)
 _MIN_PER_CLASS = 5
@@ -111,3 +111,37 @@ class EdgeCalibrator:
         """Calibrated probabilities of the pairs with these logits."""
         z = np.asarray(logits, dtype=np.float64) + self.weight_shift_
         return expit(_features(z, self.method) @ self.coef_ + self.intercept_)
+
+
+def exclusive_factors(p_ij, p_ji):
+    """Factors that make two directions of a pair sum to at most 1.
+
+    ``1 / (p_ij + p_ji)`` where the sum exceeds 1, else 1; the same factor
+    applies to both directions, so their order is kept.
+    """
+    total = np.asarray(p_ij, dtype=np.float64) + np.asarray(p_ji, dtype=np.float64)
+    return np.where(total > 1.0, 1.0 / np.maximum(total, 1.0), 1.0)
+
+
+def exclusive_directions(P, *, block=1024):
+    """Scale ``P[i, j]`` and ``P[j, i]`` down to a sum of at most 1, in place.
+
+    A DAG holds at most one of ``i -> j`` and ``j -> i`` (and of the two
+    ancestral relations), so their probabilities cannot sum to more than 1.
+    Where they do, both are divided by their sum; every other entry is left
+    alone. Works a block of rows at a time on the upper triangle, so a
+    memory-mapped ``P`` is never held whole.
+    """
+    p = P.shape[0]
+    for lo in range(0, p, block):
+        hi = min(lo + block, p)
+        upper = np.asarray(P[lo:hi, lo:], dtype=np.float64)  # (b, p - lo)
+        lower = np.asarray(P[lo:, lo:hi], dtype=np.float64).T  # the reverses
+        factor = exclusive_factors(upper, lower)
+        # each pair once: columns right of the diagonal
+        rows = np.arange(hi - lo)[:, None]
+        factor[np.arange(p - lo)[None, :] <= rows] = 1.0
+        r, c = np.nonzero(factor < 1.0)
+        P[lo + r, lo + c] = upper[r, c] * factor[r, c]
+        P[lo + c, lo + r] = lower[r, c] * factor[r, c]
+    return P

@@ -235,6 +235,7 @@ def check_params(est):
     check.flag("baseline_offset")
     check.real("knockout_dropout", 0, 1)
     check.choice("calibration", ("beta", "platt", None))
+    check.flag("exclusive_directions")
     check.integer("prior_folds", 2, allow_none=True)
     check.choice("prior_cleaning", ("refit", None))
     check.integer("max_epoch_pairs", 1)

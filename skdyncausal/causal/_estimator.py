@@ -22,9 +22,9 @@ from .._base import (
     seed_from,
     torch_rng,
 )
-from .._validation import check_int
+from .._validation import check_int, flag_problem
 from ._audit import contradicted_labels, cross_fitted_prior, prior_scores
-from ._calibration import EdgeCalibrator
+from ._calibration import EdgeCalibrator, exclusive_directions, exclusive_factors
 from ._data import (
     EpochSampler,
     PairDataset,
@@ -228,6 +228,20 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         probabilities, which follow the class weights of the loss and so
         overstate edges (``predict`` and ``to_networkx`` then keep far too
         many). Measured in ``benchmarks/results/causal_calibration*.md``.
+    exclusive_directions : bool, default=False
+        A DAG holds at most one of ``i -> j`` and ``j -> i`` (so does its
+        ancestral graph), so their probabilities should sum to at most 1;
+        the network scores each direction on its own and can give both a
+        high probability. True: where ``P[i, j] + P[j, i] > 1``, both are
+        divided by their sum (their order is kept; all other pairs are left
+        alone), in :meth:`predict_proba` and everything built on it, and in
+        :meth:`predict_proba_sparse`. Training is the same either way, so it
+        can be switched on a fitted estimator. Keep False for systems with
+        feedback, where both directions can be edges. On development seeds
+        300-302 of the 15 calibration settings (p = 30, 30 % prior), where
+        16 % of the pairs with calibrated P > 0.5 were reversed edges,
+        it lowered the largest decile gap of the pooled probabilities from
+        0.21 to 0.13 and raised the mean AUPRC from 0.711 to 0.734.
     prior_folds : int or None, default=None
         Audit the prior with refits: with k >= 2, k more models are fitted,
         each without a k-th of the labelled pairs, and ``prior_scores_``
@@ -410,6 +424,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         baseline_offset=True,
         knockout_dropout=0.25,
         calibration="beta",
+        exclusive_directions=False,
         prior_folds=None,
         prior_cleaning="refit",
         max_train_pairs=200_000,
@@ -451,6 +466,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         self.baseline_offset = baseline_offset
         self.knockout_dropout = knockout_dropout
         self.calibration = calibration
+        self.exclusive_directions = exclusive_directions
         self.prior_folds = prior_folds
         self.prior_cleaning = prior_cleaning
         self.max_train_pairs = max_train_pairs
@@ -833,7 +849,8 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         -------
         P : ndarray of shape (p, p)
             ``P[i, j]`` = probability of ``i -> j`` (in [0, 1]); the
-            diagonal is 0.
+            diagonal is 0. With ``exclusive_directions``,
+            ``P[i, j] + P[j, i] <= 1``.
 
         See Also
         --------
@@ -857,13 +874,25 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
                 )
             if X is None and interventions is None and "proba" in self._cache:
                 out[...] = self._cache["proba"]
-                return out
-            return self._proba_matrix(X, interventions, out)
+                return self._exclusive(out)
+            return self._exclusive(self._proba_matrix(X, interventions, out))
         if X is None and interventions is None:
             if "proba" not in self._cache:
                 self._cache["proba"] = self._proba_matrix(None, None)
-            return self._cache["proba"].copy()
-        return self._proba_matrix(X, interventions)
+            return self._exclusive(self._cache["proba"].copy())
+        return self._exclusive(self._proba_matrix(X, interventions))
+
+    def _exclusive_on(self):
+        """Whether ``exclusive_directions`` is on (checked: it may be set
+        after fit)."""
+        problem = flag_problem(self.exclusive_directions, "exclusive_directions")
+        if problem:
+            raise ValueError(problem)
+        return bool(self.exclusive_directions)
+
+    def _exclusive(self, P):
+        """P with ``exclusive_directions`` applied (in place) when it is on."""
+        return exclusive_directions(P) if self._exclusive_on() else P
 
     def predict_proba_sparse(
         self, X=None, *, interventions=None, threshold=None, top_k=None, screen=None
@@ -902,7 +931,12 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         -------
         P : scipy.sparse.csr_matrix of shape (p, p), float32
             The kept probabilities (row = cause); pairs not kept are absent.
-            Use ``to_frame``-like edge lists with ``P.tocoo()``.
+            Use ``to_frame``-like edge lists with ``P.tocoo()``. With
+            ``exclusive_directions``, the kept pairs carry the corrected
+            probabilities (reverses that were not kept are scored for it);
+            pairs are chosen before the correction, which only lowers them,
+            so with ``threshold`` alone those that fall below it are dropped,
+            while ``top_k`` keeps its choice.
         """
         check_is_fitted(self, "net_")
         p = self.n_features_in_
@@ -954,9 +988,33 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             vals.append(best[ok])
         rows, cols, vals = (np.concatenate(v) for v in (rows, cols, vals))
         key, first = np.unique(rows * p + cols, return_index=True)
-        return sparse.csr_matrix(
-            (vals[first], (key // p, key % p)), shape=(p, p), dtype=np.float32
-        )
+        rows, cols, vals = key // p, key % p, vals[first]
+        if self._exclusive_on():
+            vals = self._exclusive_kept(rows, cols, vals, X, interventions)
+            if top_k is None:  # the correction only lowers: drop what fell below
+                keep = vals >= threshold
+                rows, cols, vals = rows[keep], cols[keep], vals[keep]
+        return sparse.csr_matrix((vals, (rows, cols)), shape=(p, p), dtype=np.float32)
+
+    def _exclusive_kept(self, rows, cols, vals, X, interventions):
+        """``exclusive_directions`` on the kept pairs of a sparse prediction:
+        the reverses that were not kept are scored now."""
+        if vals.size == 0:
+            return vals
+        p = self.n_features_in_
+        key = rows * p + cols  # sorted
+        reverse = cols * p + rows
+        pos = np.searchsorted(key, reverse).clip(max=key.size - 1)
+        known = key[pos] == reverse
+        back = np.where(known, vals[pos], 0.0).astype(np.float64)
+        missing = ~known
+        if missing.any():
+            pairs = np.column_stack([cols[missing], rows[missing]])
+            with self._threads():
+                data = self._data_for(X, interventions)
+                feats = self.featurizer_.transform(data, pairs)
+                back[missing] = self._probabilities(feats)
+        return (vals * exclusive_factors(vals, back)).astype(np.float32)
 
     def score(self, X, y=None, *, interventions=None):
         """AUROC on the held-out labelled pairs, with features from the rows X.
