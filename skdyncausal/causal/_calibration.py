@@ -120,7 +120,7 @@ def exclusive_factors(p_ij, p_ji):
     applies to both directions, so their order is kept.
     """
     total = np.asarray(p_ij, dtype=np.float64) + np.asarray(p_ji, dtype=np.float64)
-    return np.where(total > 1.0, 1.0 / np.maximum(total, 1.0), 1.0)
+    return 1.0 / np.maximum(total, 1.0)
 
 
 def exclusive_directions(P, *, block=1024):
