@@ -2,9 +2,11 @@
 
 For each setting of ``causal_quality`` (p = 30, n = 500 observational rows,
 30 % prior) and seed, one ``CausalStructureEstimator()`` is fitted at its
-defaults: beta calibration and the prior audit from the out-of-fold scores of
-its ``n_networks=5`` cross-fitted networks (``--calibration platt`` for Platt
-scaling, ``--prior-folds k`` for the audit by k refitted models) on
+defaults: ``calibration="auto"`` (the beta map moved towards isotonic
+regression as labelled edges allow) and the prior audit from the out-of-fold
+scores of its ``n_networks=5`` cross-fitted networks (``--calibration beta`` or
+``platt`` for those maps, ``--prior-folds k`` for the audit by k refitted
+models) on
 
 - the clean prior: on the pairs unknown in both directions, AUPRC and the
   calibration of the network's probabilities (``raw``) and of the calibrated
@@ -56,9 +58,10 @@ from skdyncausal.metrics import edge_average_precision, edge_calibration_curve
 MODULE = f"benchmarks.{Path(__file__).stem}"
 RESULTS = Path(__file__).parent / "results"
 FLIPS = (0.1, 0.2)
-# raw: the network's probabilities; cal: the calibrated ones (the default);
-# excl: the calibrated ones with exclusive_directions=True, from the same fit
-TAGS = ("raw", "cal", "excl")
+# raw: the network's probabilities; beta: the beta part of the calibration
+# alone; cal: the calibrated ones (the default); excl: the calibrated ones with
+# exclusive_directions=True; all from the same fit
+TAGS = ("raw", "beta", "cal", "excl")
 
 
 def calibration(truth, P, mask):
@@ -95,7 +98,7 @@ def audit_auprc(est, truth):
     return auprc, precision
 
 
-def fit(X, prior, iv, labels, seed, epochs, method="beta", prior_folds=None):
+def fit(X, prior, iv, labels, seed, epochs, method="auto", prior_folds=None):
     est = CausalStructureEstimator(
         calibration=method,
         prior_folds=prior_folds,
@@ -116,6 +119,22 @@ def exclusive(est):
         return est.set_params(exclusive_directions=True).predict_proba()
     finally:
         est.set_params(exclusive_directions=flag)
+
+
+def beta_proba(est):
+    """The probabilities of the calibration's beta map alone (the same fit;
+    with ``calibration="auto"``, the isotonic part given weight 0)."""
+    calibrator = est.calibrator_
+    weight = getattr(calibrator, "isotonic_weight_", 0.0)
+    est._cache = {}
+    try:
+        if calibrator is not None:
+            calibrator.isotonic_weight_ = 0.0
+        return est.predict_proba()
+    finally:
+        if calibrator is not None:
+            calibrator.isotonic_weight_ = weight
+        est._cache = {}
 
 
 def raw_proba(est):
@@ -163,11 +182,11 @@ def run(setting_name, seed, args, pooled):
     )
     P, P_raw = est.predict_proba(), raw_proba(est)
     row["seconds"] = time.perf_counter() - start
-    P_excl = exclusive(est)
+    P_excl, P_beta = exclusive(est), beta_proba(est)
     row["AUPRC"] = edge_average_precision(truth, P, mask=mask)
     row["AUPRC raw"] = edge_average_precision(truth, P_raw, mask=mask)
     row["AUPRC excl"] = edge_average_precision(truth, P_excl, mask=mask)
-    for tag, M in (("raw", P_raw), ("cal", P), ("excl", P_excl)):
+    for tag, M in zip(TAGS, (P_raw, P_beta, P, P_excl), strict=True):
         for key, value in calibration(truth, M, mask).items():
             row[f"{key} {tag}"] = value
         sel = mask & ~np.eye(args.p, dtype=bool)
@@ -319,12 +338,14 @@ def table(frame, gaps, args):
         ("|pcorr| AUPRC", "|pcorr| AUPRC"),
         ("n_high raw", "P>0.5 raw"),
         ("precision raw", "edges among P>0.5 (raw)"),
+        ("precision beta", "edges among P>0.5 (beta)"),
         ("n_high cal", "P>0.5 cal"),
         ("precision cal", "edges among P>0.5 (cal)"),
         ("AUPRC excl", "AUPRC (excl)"),
         ("n_high excl", "P>0.5 excl"),
         ("precision excl", "edges among P>0.5 (excl)"),
         ("gap raw", "decile gap raw"),
+        ("gap beta", "decile gap beta"),
         ("gap cal", "decile gap cal"),
         ("gap excl", "decile gap excl"),
         ("ece raw", "ECE raw"),
@@ -336,7 +357,8 @@ def table(frame, gaps, args):
     for name in args.peers:
         cols += [(f"{name} AUPRC", f"{name} AUPRC")]
         cols += [(f"{name} drop {f:g}", f"{name} drop, {f:.0%}") for f in FLIPS]
-    head = ["setting", *(label for _, label in cols), "pooled gap raw / cal / excl"]
+    pooled_head = "pooled gap " + " / ".join(TAGS)
+    head = ["setting", *(label for _, label in cols), pooled_head]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for setting, sub in frame.groupby("setting", sort=False):
         cells = [setting]
@@ -364,7 +386,9 @@ def main(argv=None):
         action="store_true",
         help="the scale setting instead: p=1000, 10%% prior, --seeds seeds",
     )
-    parser.add_argument("--calibration", choices=("beta", "platt"), default="beta")
+    parser.add_argument(
+        "--calibration", choices=("auto", "beta", "platt"), default="auto"
+    )
     parser.add_argument("--prior-folds", type=int, default=None)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -390,7 +414,7 @@ def main(argv=None):
             )
     frame = pd.DataFrame(rows)
     args.out.mkdir(parents=True, exist_ok=True)
-    suffix = "" if args.calibration == "beta" else f"_{args.calibration}"
+    suffix = "" if args.calibration == "auto" else f"_{args.calibration}"
     frame.to_csv(args.out / f"causal_calibration{suffix}.csv", index=False)
     gaps = pooled_gaps(pooled)
     knock = frame.filter(like="knock-out prior").astype(float)
@@ -403,7 +427,9 @@ def main(argv=None):
     text = [
         *header(title, argv, details, start, args.calibration, args.prior_folds),
         "`raw` is the same fit's "
-        "network probabilities, `cal` the calibrated ones (the default), `excl` "
+        "network probabilities, `beta` those of the calibration's beta map alone "
+        "(`calibration='beta'`; the isotonic part of `'auto'` given weight 0), "
+        "`cal` the calibrated ones (the default), `excl` "
         "the calibrated ones with `exclusive_directions=True` (the same fit: "
         "where P[i, j] + P[j, i] > 1, both divided by their sum). All metrics on the "
         "pairs unknown in both directions; mean ± sd over seeds. Decile gap: "
@@ -458,7 +484,8 @@ def scale(args, argv):
         )
         P, P_raw = est.predict_proba(), raw_proba(est)
         sel = mask & ~np.eye(p, dtype=bool)
-        for tag, M in zip(TAGS, (P_raw, P, exclusive(est)), strict=True):
+        kinds = (P_raw, beta_proba(est), P, exclusive(est))
+        for tag, M in zip(TAGS, kinds, strict=True):
             pooled.setdefault(("scale", tag), []).append((M[sel], data.adjacency[sel]))
             stats = calibration(data.adjacency, M, mask)
             rows.append(
@@ -492,7 +519,8 @@ def scale(args, argv):
             args.prior_folds,
         ),
         "Pairs unknown in both directions. One row per seed and kind of "
-        "probability (raw: the network's; cal: calibrated, the default; excl: "
+        "probability (raw: the network's; beta: the calibration's beta map "
+        "alone; cal: calibrated, the default; excl: "
         "calibrated, with `exclusive_directions=True`, from the same fit), "
         "then the pairs of all seeds pooled (decile gap: the "
         "largest |mean P - edge rate| over the deciles of the pairs with "
@@ -510,7 +538,7 @@ def scale(args, argv):
         "No prior audit here: the prior is clean, with no wrong labels to find.",
         "",
     ]
-    suffix = "" if args.calibration == "beta" else f"_{args.calibration}"
+    suffix = "" if args.calibration == "auto" else f"_{args.calibration}"
     (args.out / f"causal_calibration_scale{suffix}.md").write_text("\n".join(text))
     print("\n".join(text))
 

@@ -97,7 +97,7 @@ print(f"held-out labelled pairs, AUROC: {est.score(X):.3f}")
 # ``in_prior`` and ``prior_label`` say whether the pair was known. The edges the
 # data propose beyond the prior are the rows with ``in_prior == False``; here the
 # truth is known, so a column says which of them are real. The probabilities
-# are calibrated (``calibration="beta"``, the default);
+# are calibrated (``calibration="auto"``, the default);
 # :ref:`sphx_glr_auto_examples_plot_edge_calibration.py` compares them with the
 # network's raw ones.
 edges = est.to_frame(threshold=0.5)

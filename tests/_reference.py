@@ -11,7 +11,8 @@ independence, v-structure and causal-order evidence, again when beta
 calibration became the default, and when the baseline logit began to take the
 causal-order columns whenever the noise tests non-Gaussian, and when the
 fit began to leave out the labelled pairs its out-of-fold scores contradict
-and refit (``prior_cleaning="refit"``). The dynamics
+and refit (``prior_cleaning="refit"``), and when ``calibration="auto"`` (the
+beta map moved towards isotonic regression) became the default. The dynamics
 entries that use the default batch size were re-recorded when it went from 16
 to 8.
 """

@@ -57,7 +57,48 @@ def test_beta_calibration_bends_low_and_high_probabilities_apart():
     assert errors["beta"] < 0.75 * errors["platt"]
 
 
-@pytest.mark.parametrize("method", ["beta", "platt"])
+def test_auto_calibration_follows_a_plateau_the_beta_map_misses():
+    # the edge rate rises, levels off at 0.3 over a wide band of logits and
+    # rises again: two slopes overstate the band, isotonic regression follows
+    # it, and "auto" trusts it by n1 / (n1 + 100) of 600 labelled edges
+    rng = np.random.default_rng(2)
+    z = rng.normal(-4.0, 3.0, 60000)
+    rate = np.where(z < -2, expit(z + 1), np.where(z < 4, 0.3, expit(z - 3)))
+    y = (rng.random(z.size) < rate).astype(float)
+    errors, cals = {}, {}
+    for method in ("beta", "auto"):
+        cals[method] = cal = EdgeCalibrator(method).fit(z, y)
+        band = (z > -1) & (z < 3)
+        errors[method] = abs(cal.transform(z[band]).mean() - 0.3)
+    n1 = y.sum()
+    assert cals["auto"].isotonic_weight_ == pytest.approx(n1 / (n1 + 100.0))
+    assert cals["beta"].isotonic_ is None and cals["beta"].isotonic_weight_ == 0.0
+    assert errors["beta"] > 0.05
+    assert errors["auto"] < 0.5 * errors["beta"]
+    # strictly increasing, also inside the isotonic steps: the ranking is z's
+    grid = np.linspace(-15.0, 15.0, 2001)
+    assert (np.diff(cals["auto"].transform(grid)) > 0).all()
+    # the beta part is the beta map itself
+    np.testing.assert_allclose(cals["auto"].coef_, cals["beta"].coef_)
+
+
+def test_auto_calibration_with_few_edges_stays_near_the_beta_map():
+    rng = np.random.default_rng(3)
+    y = (rng.random(300) < 0.04).astype(float)
+    z = np.where(y == 1, rng.normal(2.0, 1.5, y.size), rng.normal(-4.0, 2.0, y.size))
+    beta, auto = (EdgeCalibrator(m).fit(z, y) for m in ("beta", "auto"))
+    w = auto.isotonic_weight_
+    assert w == pytest.approx(y.sum() / (y.sum() + 100.0)) and w < 0.15
+    # at most w away from the beta map
+    assert np.abs(auto.transform(z) - beta.transform(z)).max() <= w + 1e-12
+
+
+def test_calibrator_rejects_an_unknown_method():
+    with pytest.raises(ValueError, match="method must be one of"):
+        EdgeCalibrator("isotonic").fit([1.0, -1.0], [1, 0])
+
+
+@pytest.mark.parametrize("method", ["auto", "beta", "platt"])
 def test_calibrator_with_too_few_labels_only_undoes_class_weights(method):
     with pytest.warns(UserWarning, match="only 2 edges"):
         cal = EdgeCalibrator(method).fit(
@@ -84,6 +125,34 @@ def test_calibration_keeps_the_ranking_and_changes_the_probabilities(sem):
         edge_average_precision(sem.adjacency, P_raw, mask=mask), abs=1e-9
     )
     assert cal.score(sem.X) == pytest.approx(raw.score(sem.X))
+
+
+def test_default_calibration_blends_beta_and_isotonic_on_the_fit(sem):
+    prior = make_prior(sem.adjacency, fraction=0.6, random_state=0)
+    kw = dict(**TINY, random_state=0)
+    raw = CausalStructureEstimator(calibration=None, **kw).fit(sem.X, prior=prior)
+    est = CausalStructureEstimator(**kw).fit(sem.X, prior=prior)
+    c = est.calibrator_
+    assert est.calibration == "auto" and c.method == "auto"
+    # every labelled pair calibrates (five networks, out of fold)
+    n1 = float(np.nansum(prior))
+    assert c.n_pairs_ == int((~np.isnan(prior)).sum())
+    assert c.isotonic_weight_ == pytest.approx(n1 / (n1 + 100.0))
+    z = logit(np.clip(raw.predict_proba(), 1e-12, 1 - 1e-12)) + c.weight_shift_
+    beta = expit(
+        c.coef_[0] * np.log(expit(z)) - c.coef_[1] * np.log(expit(-z)) + c.intercept_
+    )
+    w = c.isotonic_weight_
+    expected = (1 - w) * beta + w * c.isotonic_.predict(z.ravel()).reshape(z.shape)
+    off = ~np.eye(12, dtype=bool)
+    np.testing.assert_allclose(est.predict_proba()[off], expected[off], atol=1e-4)
+    mask = np.isnan(prior)
+    assert edge_average_precision(
+        sem.adjacency, est.predict_proba(), mask=mask
+    ) == pytest.approx(
+        edge_average_precision(sem.adjacency, raw.predict_proba(), mask=mask),
+        abs=1e-9,
+    )
 
 
 def test_make_prior_flip_turns_a_share_of_labels_wrong(sem):

@@ -12,10 +12,20 @@ model refitted without it), either
   regression of the labels on ``ln q`` and ``-ln(1 - q)``, ``q = σ(z)``,
   with both coefficients kept non-negative; it bends the map differently for
   low and high probabilities, which the class imbalance of edges needs; or
-- ``"platt"`` scaling: a logistic regression of the labels on ``z``.
+- ``"platt"`` scaling: a logistic regression of the labels on ``z``; or
+- ``"auto"``: the beta map moved towards isotonic regression (a monotone step
+  function of ``z`` fitted to the labels, no assumed shape) by the weight
+  ``n1 / (n1 + 100)``, ``n1`` the edges among those pairs. Two parameters
+  cannot follow every shape: with many labelled pairs (a 10 % prior of a
+  1,000-variable network) the edge rate can rise, level off over a wide
+  middle band of logits and rise again, and the beta map then overstates
+  that band. Isotonic regression follows the shape but is noisy when few
+  edges are labelled; the weight trusts it as their number grows (about 0.1
+  at 10 labelled edges, 0.5 at 100).
 
-Both are monotone in the logit, so the ranking of the pairs (AUROC, AUPRC)
-is the same as without calibration.
+All are increasing in the logit (the beta part keeps ``"auto"`` strictly so,
+inside the isotonic steps), so the ranking of the pairs (AUROC, AUPRC) is the
+same as without calibration.
 
 Platt scaling makes the probabilities right for pairs drawn like the labelled
 ones; when the prior lists edges more often than they occur among the other
@@ -26,28 +36,33 @@ import warnings
 
 import numpy as np
 from scipy.special import expit, log_expit
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
 __all__ = ["EdgeCalibrator", "exclusive_directions", "exclusive_factors"]
 
 # labelled pairs of each label needed to rescale the logits (Platt scaling)
 _MIN_PER_CLASS = 5
+# labelled edges at which "auto" gives the isotonic fit half the weight
+_ISOTONIC_HALF = 100.0
+METHODS = ("auto", "beta", "platt")
 
 
 def _features(z, method):
     """Regressors of the calibration map: (n, 1) for Platt, (n, 2) for beta."""
     if method == "platt":
-        return z[:, None]
+        return z[:, None]  # "auto" and "beta": the beta regressors
     return np.column_stack([log_expit(z), -log_expit(-z)])  # ln q, -ln(1 - q)
 
 
 class EdgeCalibrator:
     """Logit -> calibrated probability: class-weight correction, then a
-    monotone map fitted on labelled pairs (beta calibration or Platt scaling).
+    monotone map fitted on labelled pairs (beta calibration, Platt scaling, or
+    beta calibration moved towards isotonic regression).
 
     Parameters
     ----------
-    method : {"beta", "platt"}, default="beta"
+    method : {"auto", "beta", "platt"}, default="beta"
 
     Attributes (after :meth:`fit`)
     ------------------------------
@@ -58,6 +73,11 @@ class EdgeCalibrator:
         ``-ln(1 - q)``), non-negative; the identity when too few labelled
         pairs of a label were given.
     intercept_ : float
+    isotonic_ : sklearn.isotonic.IsotonicRegression or None
+        The isotonic fit of the labels on the shifted logit (``"auto"``).
+    isotonic_weight_ : float
+        Its weight ``n1 / (n1 + 100)`` in the probabilities; 0 for
+        ``"beta"``, ``"platt"`` and too few labels.
     n_pairs_ : int
         Labelled pairs the scaling was fitted on.
 
@@ -78,8 +98,8 @@ class EdgeCalibrator:
 
     def fit(self, logits, labels, *, pos_weight=1.0):
         """Fit on labelled pairs scored by a model that did not train on them."""
-        if self.method not in ("beta", "platt"):
-            raise ValueError(f"method must be 'beta' or 'platt'; got {self.method!r}")
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}; got {self.method!r}")
         self.weight_shift_ = -float(np.log(pos_weight))
         z = np.asarray(logits, dtype=np.float64) + self.weight_shift_
         y = np.asarray(labels, dtype=np.float64)
@@ -87,6 +107,7 @@ class EdgeCalibrator:
         # identity: Platt slope 1; beta a = b = 1 (ln q + -ln(1 - q) = z)
         self.coef_ = np.ones(1 if self.method == "platt" else 2)
         self.intercept_ = 0.0
+        self.isotonic_, self.isotonic_weight_ = None, 0.0
         n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
         if min(n_pos, n_neg) >= _MIN_PER_CLASS:
             model = LogisticRegression(C=1.0).fit(_features(z, self.method), y)
@@ -95,6 +116,11 @@ class EdgeCalibrator:
             self.coef_ = np.maximum(model.coef_[0], 0.0)
             self.coef_[0] = max(self.coef_[0], 1e-3)
             self.intercept_ = float(model.intercept_[0])
+            if self.method == "auto":
+                self.isotonic_ = IsotonicRegression(
+                    y_min=0.0, y_max=1.0, out_of_bounds="clip"
+                ).fit(z, y)
+                self.isotonic_weight_ = n_pos / (n_pos + _ISOTONIC_HALF)
         else:
             warnings.warn(
                 f"only {n_pos} edges and {n_neg} absences among the labelled pairs "
@@ -110,7 +136,11 @@ class EdgeCalibrator:
     def transform(self, logits):
         """Calibrated probabilities of the pairs with these logits."""
         z = np.asarray(logits, dtype=np.float64) + self.weight_shift_
-        return expit(_features(z, self.method) @ self.coef_ + self.intercept_)
+        p = expit(_features(z, self.method) @ self.coef_ + self.intercept_)
+        if getattr(self, "isotonic_", None) is None:  # also older pickles
+            return p
+        w = self.isotonic_weight_
+        return (1.0 - w) * p + w * self.isotonic_.predict(z.ravel()).reshape(z.shape)
 
 
 def exclusive_factors(p_ij, p_ji):

@@ -234,7 +234,7 @@ def check_params(est):
     check.flag("infer_reverse")
     check.flag("baseline_offset")
     check.real("knockout_dropout", 0, 1)
-    check.choice("calibration", ("beta", "platt", None))
+    check.choice("calibration", ("auto", "beta", "platt", None))
     check.flag("exclusive_directions")
     check.integer("prior_folds", 2, allow_none=True)
     check.choice("prior_cleaning", ("refit", None))
