@@ -70,15 +70,21 @@ for name, est in (("raw", raw), ("auto", cal)):
 # %%
 # Reliability diagrams
 # --------------------
-# The pairs are binned by predicted probability (ten bins of equal width; the
-# high bins hold few pairs, so their points are noisy); each point is a bin's
+# The pairs are binned by predicted probability (five bins of equal width; the
+# high bins hold a few dozen pairs, so their points are noisy); each point is a bin's
 # edge rate against its mean probability. On the diagonal the probabilities
 # mean what they say; below it they overstate the edges, above it they
 # understate them.
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), layout="constrained")
 for ax, (name, est) in zip(axes, (("raw", raw), ('calibration="auto"', cal))):
     EdgeCalibrationDisplay.from_predictions(
-        truth, est.predict_proba(), mask=unknown, strategy="uniform", name=name, ax=ax
+        truth,
+        est.predict_proba(),
+        mask=unknown,
+        n_bins=5,
+        strategy="uniform",
+        name=name,
+        ax=ax,
     )
     ax.set_title(name)
 fig.savefig(output / "edge_calibration.png", dpi=110)

@@ -49,9 +49,10 @@ METHODS = ("auto", "beta", "platt")
 
 
 def _features(z, method):
-    """Regressors of the calibration map: (n, 1) for Platt, (n, 2) for beta."""
+    """Regressors of the calibration map: (n, 1) for Platt, (n, 2) for beta
+    (and for the beta part of "auto")."""
     if method == "platt":
-        return z[:, None]  # "auto" and "beta": the beta regressors
+        return z[:, None]
     return np.column_stack([log_expit(z), -log_expit(-z)])  # ln q, -ln(1 - q)
 
 
