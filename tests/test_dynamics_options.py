@@ -113,7 +113,10 @@ def context_error(est, X):
 
 def test_refinement_fits_the_context_and_leaves_the_weights():
     X, t = sines()
-    est = LatentDynamicsRegressor(**TINY, refine_steps=0).fit(X, times=t)
+    # Trained long enough that the decoded context depends on ψ (two epochs
+    # leave it near the mean frame, where the steps have nothing to fit).
+    est = LatentDynamicsRegressor(**{**TINY, "max_epochs": 20}, refine_steps=0)
+    est.fit(X, times=t)
     weights = {k: v.clone() for k, v in est.net_.module_.state_dict().items()}
     plain = est.transform(X[:6])
     y_plain = est.predict(X[:6, :4])
@@ -121,7 +124,9 @@ def test_refinement_fits_the_context_and_leaves_the_weights():
     for steps in (5, 40):
         est.set_params(refine_steps=steps, refine_lr=0.05)
         errors.append(context_error(est, X[:6]))
-    assert errors[2] < errors[1] < errors[0]
+    # The steps minimise the context misfit plus the encoder prior, so the
+    # misfit alone falls below the unrefined one but need not fall further.
+    assert max(errors[1:]) < errors[0] - 1e-3, errors
     refined = est.transform(X[:6])
     assert not np.allclose(plain, refined)
     assert not np.allclose(y_plain, est.predict(X[:6, :4]))

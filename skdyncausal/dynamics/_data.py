@@ -474,6 +474,8 @@ def check_params(est):
         check.integer(name, 1)
     for name in ("conv_channels", "n_heads", "n_layers", "n_frequencies"):
         check.integer(name, 1)
+    for name in ("n_oscillators", "n_harmonics"):
+        check.integer(name, 1, allow_none=True)
     check.integer("n_posterior_samples", 2)
     check.integer("refine_steps", 0)
     check.real("refine_lr", 0, low_open=True)
@@ -525,6 +527,10 @@ def check_params(est):
             ) from None
 
 
+def _or(value, default):
+    return default if value is None else value
+
+
 def module_params(est):
     """The torch module's keyword arguments for a fitted data state of ``est``."""
     scale = est.time_scale_
@@ -535,6 +541,7 @@ def module_params(est):
     shape = image_shape(est.obs_shape_)
     image = len(shape) == 3
     window = est.attention_window
+    grid = est.latent_layout == "grid"
     return dict(
         n_channels=int(shape[0]),
         height=int(shape[1]) if image else 0,
@@ -546,6 +553,8 @@ def module_params(est):
         n_layers=est.n_layers,
         attention_window=3.0 if window is None else float(window),
         n_frequencies=est.n_frequencies,
+        n_oscillators=_or(est.n_oscillators, est.n_frequencies if grid else 4),
+        n_harmonics=_or(est.n_harmonics, 1 if grid else 6),
         min_period=float(min_period),
         max_period=float(max_period),
         conv_channels=est.conv_channels,

@@ -206,50 +206,81 @@ class RelativeAttentionBlock(nn.Module):
 
 
 class OscillatorBank(nn.Module):
-    """Instance-specific oscillators sin(ω_m(ψ) τ + φ_m(ψ)), m = 1..F.
+    """Instance-specific oscillators and their harmonics, sin(k (ω_m(ψ) τ + φ_m(ψ))).
 
-    ψ shifts the log-frequency and sets the phase of each of the encoding's
-    frequencies; every ω_m is capped at the encoding's highest frequency, so no
-    feature oscillates faster than the anti-aliasing limit. Starts as the plain
-    encoding (zero shift and phase).
+    ``n_oscillators`` fundamentals start at frequencies log-spaced over the
+    encoding's range of periods; ψ shifts each log-frequency and sets each
+    phase (zero at the start). Every fundamental carries its harmonics k = 1 ..
+    ``n_harmonics``, which keep their phase lock to it at every τ: a periodic
+    but anharmonic trajectory (a pendulum's large swing) is then a function of
+    one phase, so it repeats exactly with the instance's own period. A
+    fundamental is capped at the encoding's highest frequency, and harmonics
+    with periods under 2.5 frame steps are switched off (they would alias
+    between frames).
     """
 
-    def __init__(self, *, latent_dim, encoding):
+    _HARMONIC_LIMIT = 0.8 * math.pi  # period of 2.5 frame steps
+
+    def __init__(self, *, latent_dim, encoding, n_oscillators=4, n_harmonics=6):
         super().__init__()
         self.encoding = encoding
-        n_modes = encoding.omega.numel()
-        self.modes = nn.Linear(latent_dim, 2 * n_modes)  # log-frequency shift, phase
+        # Log-spaced over the encoding's (log-spaced) frequencies: positions
+        # along its index, interpolated geometrically between neighbours, so
+        # integer positions give its frequencies exactly.
+        omega = encoding.omega
+        last = omega.numel() - 1
+        pos = torch.linspace(0, last, n_oscillators)
+        if n_oscillators == 1:
+            pos = torch.tensor([last / 2])
+        lo, hi = pos.floor().long(), pos.ceil().long()
+        base = omega[lo] * (omega[hi] / omega[lo]) ** (pos - lo)
+        self.register_buffer("base", base)  # (M,)
+        self.register_buffer("orders", torch.arange(1.0, n_harmonics + 1.0))  # (H,)
+        self.n_features = 2 * n_oscillators * n_harmonics
+        self.modes = nn.Linear(latent_dim, 2 * n_oscillators)  # log-freq shift, phase
         nn.init.zeros_(self.modes.weight)
         nn.init.zeros_(self.modes.bias)
 
     def oscillators(self, psi, tau):
-        # psi (B, L), tau (B, Q) -> (B, Q, 2F)
-        shift, phase = self.modes(psi).chunk(2, dim=-1)  # (B, F) each
-        omega_max = self.encoding.omega.max()
-        omega = (self.encoding.omega * torch.exp(shift)).clamp(max=omega_max)
+        # psi (B, L), tau (B, Q) -> (B, Q, 2 M H)
+        shift, phase = self.modes(psi).chunk(2, dim=-1)  # (B, M) each
+        omega = (self.base * torch.exp(shift)).clamp(max=self.encoding.omega.max())
         angle = tau.unsqueeze(-1) * omega.unsqueeze(1) + phase.unsqueeze(1)
-        return torch.cat([torch.sin(angle), torch.cos(angle)], dim=-1)
-
-    def time_features(self, psi, tau):
-        """[PE(τ), osc(ψ, τ)]: psi (B, L), tau (B, Q) -> (B, Q, 4F)."""
-        return torch.cat([self.encoding(tau), self.oscillators(psi, tau)], dim=-1)
+        angle = angle.unsqueeze(-1) * self.orders  # (B, Q, M, H)
+        keep = omega.unsqueeze(-1) * self.orders <= self._HARMONIC_LIMIT  # (B, M, H)
+        keep = keep.to(angle.dtype).unsqueeze(1).flatten(-2)  # (B, 1, M H)
+        angle = angle.flatten(-2)  # (B, Q, M H)
+        return torch.cat([torch.sin(angle) * keep, torch.cos(angle) * keep], dim=-1)
 
 
 class DirectDynamics(OscillatorBank):
-    """Solver-free latent path z(τ) = F([ψ, PE(τ), osc(ψ, τ)]), any τ in one pass.
+    """Solver-free latent path z(τ) = F([ψ, osc(ψ, τ)]), any τ in one pass.
 
-    Besides the fixed sinusoidal features PE(τ), ψ sets the frequency and phase of
-    a bank of instance-specific oscillators (:class:`OscillatorBank`). With fixed
-    frequencies alone, F would have to build an instance-dependent frequency (a
-    pendulum's period depends on its length and amplitude) out of a fixed basis,
-    which an MLP learns slowly; with them it only maps phases to states.
+    τ enters only through the ψ-driven oscillators and their harmonics
+    (:class:`OscillatorBank`), not through fixed sinusoids of τ: with a basis
+    of fixed frequencies, F could fit training windows with combinations that
+    do not repeat with the instance's period, and its forecasts drift; with
+    locked harmonics, it only maps phases to states.
     """
 
-    def __init__(self, *, latent_dim, hidden_dim, encoding, dropout):
-        super().__init__(latent_dim=latent_dim, encoding=encoding)
-        n_time = 2 * encoding.omega.numel()
+    def __init__(
+        self,
+        *,
+        latent_dim,
+        hidden_dim,
+        encoding,
+        dropout,
+        n_oscillators=4,
+        n_harmonics=6,
+    ):
+        super().__init__(
+            latent_dim=latent_dim,
+            encoding=encoding,
+            n_oscillators=n_oscillators,
+            n_harmonics=n_harmonics,
+        )
         self.net = nn.Sequential(
-            nn.Linear(latent_dim + 2 * n_time, hidden_dim),
+            nn.Linear(latent_dim + self.n_features, hidden_dim),
             nn.GELU(),
             nn.Dropout(dropout),
             nn.Linear(hidden_dim, hidden_dim),
@@ -261,7 +292,7 @@ class DirectDynamics(OscillatorBank):
 
     def forward(self, psi, tau):
         # psi (B, L), tau (B, Q) -> (B, Q, L)
-        time = self.time_features(psi, tau)  # (B, Q, 4F)
+        time = self.oscillators(psi, tau)  # (B, Q, 2 M H)
         psi = psi.unsqueeze(1).expand(-1, tau.shape[1], -1)  # (B, Q, L)
         return self.norm(self.net(torch.cat([psi, time], dim=-1)))
 
@@ -278,11 +309,27 @@ class GridDynamics(OscillatorBank):
     decays of oscillating media. Any set of τ is still decoded in one pass.
     """
 
-    def __init__(self, *, latent_dim, width, grid, encoding, dropout, n_blocks=3):
-        super().__init__(latent_dim=latent_dim, encoding=encoding)
+    def __init__(
+        self,
+        *,
+        latent_dim,
+        width,
+        grid,
+        encoding,
+        dropout,
+        n_oscillators=16,
+        n_harmonics=1,
+        n_blocks=3,
+    ):
+        super().__init__(
+            latent_dim=latent_dim,
+            encoding=encoding,
+            n_oscillators=n_oscillators,
+            n_harmonics=n_harmonics,
+        )
         self.latent_dim, self.grid = latent_dim, tuple(grid)
         self.width, self.n_blocks = width, n_blocks
-        n_time = 4 * encoding.omega.numel()
+        n_time = 2 * encoding.omega.numel() + self.n_features
         self.inp = nn.Conv2d(latent_dim, width, 3, padding=1)
         self.film = nn.Sequential(
             nn.Linear(n_time, width), nn.GELU(), nn.Linear(width, 2 * width * n_blocks)
@@ -298,7 +345,9 @@ class GridDynamics(OscillatorBank):
         # psi (B, L * h * w), tau (B, Q) -> (B, Q, L * h * w)
         b, q = tau.shape
         m = to_map(psi, self.latent_dim, self.grid)  # (B, L, h, w)
-        time = self.time_features(m.mean((2, 3)), tau)  # (B, Q, 4F)
+        time = torch.cat(
+            [self.encoding(tau), self.oscillators(m.mean((2, 3)), tau)], dim=-1
+        )  # (B, Q, 2F + 2 M H)
         film = self.film(time).reshape(b * q, self.n_blocks, 2, self.width, 1, 1)
         x = self.inp(m)  # (B, W, h, w)
         x = x.unsqueeze(1).expand(b, q, *x.shape[1:]).reshape(b * q, *x.shape[1:])
@@ -326,6 +375,9 @@ class LatentDynamicsModule(nn.Module):
         sin/cos pairs of the time encoding.
     min_period, max_period : float
         Shortest and longest period of the time encoding (frame steps).
+    n_oscillators, n_harmonics : int
+        ψ-driven fundamentals of the time map and harmonics of each
+        (:class:`OscillatorBank`).
     conv_channels : int
         Base width of the image tokenizer and decoder.
     dropout : float
@@ -362,6 +414,8 @@ class LatentDynamicsModule(nn.Module):
         n_frequencies=16,
         min_period=4.0,
         max_period=100.0,
+        n_oscillators=4,
+        n_harmonics=6,
         conv_channels=16,
         dropout=0.1,
         dynamics="direct",
@@ -410,6 +464,8 @@ class LatentDynamicsModule(nn.Module):
             dropout=dropout,
             ode_step=ode_step,
             ode_solver=ode_solver,
+            n_oscillators=n_oscillators,
+            n_harmonics=n_harmonics,
         )
         self.decoder = self._decoder(geometry, latent_dim, grid=grid, **sizes)
         # Learned observation noise, one log-variance per channel (or feature).
@@ -436,7 +492,18 @@ class LatentDynamicsModule(nn.Module):
             **geometry, latent_dim=latent_dim, hidden_dim=hidden_dim, conv=conv
         )
 
-    def _time_map(self, kind, *, latent_dim, hidden_dim, grid, dropout, **ode):
+    def _time_map(
+        self,
+        kind,
+        *,
+        latent_dim,
+        hidden_dim,
+        grid,
+        dropout,
+        n_oscillators,
+        n_harmonics,
+        **ode,
+    ):
         """The module that maps (ψ, τ) to z: direct, ODE or GRU, global or grid."""
         if kind == "ode":
             return ODEDynamics(
@@ -460,12 +527,16 @@ class LatentDynamicsModule(nn.Module):
                 grid=grid,
                 encoding=self.encoding,
                 dropout=dropout,
+                n_oscillators=n_oscillators,
+                n_harmonics=n_harmonics,
             )
         return DirectDynamics(
             latent_dim=latent_dim,
             hidden_dim=hidden_dim,
             encoding=self.encoding,
             dropout=dropout,
+            n_oscillators=n_oscillators,
+            n_harmonics=n_harmonics,
         )
 
     def encode(self, frames, times, mask):
