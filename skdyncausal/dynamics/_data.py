@@ -527,10 +527,6 @@ def check_params(est):
             ) from None
 
 
-def _or(value, default):
-    return default if value is None else value
-
-
 def module_params(est):
     """The torch module's keyword arguments for a fitted data state of ``est``."""
     scale = est.time_scale_
@@ -541,7 +537,6 @@ def module_params(est):
     shape = image_shape(est.obs_shape_)
     image = len(shape) == 3
     window = est.attention_window
-    grid = est.latent_layout == "grid"
     return dict(
         n_channels=int(shape[0]),
         height=int(shape[1]) if image else 0,
@@ -553,8 +548,8 @@ def module_params(est):
         n_layers=est.n_layers,
         attention_window=3.0 if window is None else float(window),
         n_frequencies=est.n_frequencies,
-        n_oscillators=_or(est.n_oscillators, est.n_frequencies if grid else 4),
-        n_harmonics=_or(est.n_harmonics, 1 if grid else 6),
+        n_oscillators=est.n_oscillators,
+        n_harmonics=est.n_harmonics,
         min_period=float(min_period),
         max_period=float(max_period),
         conv_channels=est.conv_channels,

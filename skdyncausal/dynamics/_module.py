@@ -263,22 +263,8 @@ class DirectDynamics(OscillatorBank):
     locked harmonics, it only maps phases to states.
     """
 
-    def __init__(
-        self,
-        *,
-        latent_dim,
-        hidden_dim,
-        encoding,
-        dropout,
-        n_oscillators=4,
-        n_harmonics=6,
-    ):
-        super().__init__(
-            latent_dim=latent_dim,
-            encoding=encoding,
-            n_oscillators=n_oscillators,
-            n_harmonics=n_harmonics,
-        )
+    def __init__(self, *, latent_dim, hidden_dim, encoding, dropout, **oscillators):
+        super().__init__(latent_dim=latent_dim, encoding=encoding, **oscillators)
         self.net = nn.Sequential(
             nn.Linear(latent_dim + self.n_features, hidden_dim),
             nn.GELU(),
@@ -310,23 +296,9 @@ class GridDynamics(OscillatorBank):
     """
 
     def __init__(
-        self,
-        *,
-        latent_dim,
-        width,
-        grid,
-        encoding,
-        dropout,
-        n_oscillators=16,
-        n_harmonics=1,
-        n_blocks=3,
+        self, *, latent_dim, width, grid, encoding, dropout, n_blocks=3, **oscillators
     ):
-        super().__init__(
-            latent_dim=latent_dim,
-            encoding=encoding,
-            n_oscillators=n_oscillators,
-            n_harmonics=n_harmonics,
-        )
+        super().__init__(latent_dim=latent_dim, encoding=encoding, **oscillators)
         self.latent_dim, self.grid = latent_dim, tuple(grid)
         self.width, self.n_blocks = width, n_blocks
         n_time = 2 * encoding.omega.numel() + self.n_features
@@ -375,9 +347,10 @@ class LatentDynamicsModule(nn.Module):
         sin/cos pairs of the time encoding.
     min_period, max_period : float
         Shortest and longest period of the time encoding (frame steps).
-    n_oscillators, n_harmonics : int
+    n_oscillators, n_harmonics : int or None
         ψ-driven fundamentals of the time map and harmonics of each
-        (:class:`OscillatorBank`).
+        (:class:`OscillatorBank`). None means 4 and 6 with the global layout,
+        ``n_frequencies`` and 1 on a grid (where harmonics did worse).
     conv_channels : int
         Base width of the image tokenizer and decoder.
     dropout : float
@@ -414,8 +387,8 @@ class LatentDynamicsModule(nn.Module):
         n_frequencies=16,
         min_period=4.0,
         max_period=100.0,
-        n_oscillators=4,
-        n_harmonics=6,
+        n_oscillators=None,
+        n_harmonics=None,
         conv_channels=16,
         dropout=0.1,
         dynamics="direct",
@@ -464,13 +437,23 @@ class LatentDynamicsModule(nn.Module):
             dropout=dropout,
             ode_step=ode_step,
             ode_solver=ode_solver,
-            n_oscillators=n_oscillators,
-            n_harmonics=n_harmonics,
+            oscillators=self._oscillators(n_oscillators, n_harmonics, n_frequencies),
         )
         self.decoder = self._decoder(geometry, latent_dim, grid=grid, **sizes)
         # Learned observation noise, one log-variance per channel (or feature).
         self.obs_logvar = nn.Parameter(torch.zeros(n_channels))
         self._obs_view = (1, 1, n_channels) + ((1, 1) if height > 0 else ())
+
+    def _oscillators(self, n_oscillators, n_harmonics, n_frequencies):
+        """Oscillator counts, None resolved by layout: 4 fundamentals with 6
+        harmonics globally; on a grid, where harmonics did worse, one per
+        frequency of the time encoding and no harmonics."""
+        grid_default, global_default = (n_frequencies, 1), (4, 6)
+        default = grid_default if self.on_grid else global_default
+        return dict(
+            n_oscillators=default[0] if n_oscillators is None else n_oscillators,
+            n_harmonics=default[1] if n_harmonics is None else n_harmonics,
+        )
 
     def _tokenizer(self, geometry, token_dim, *, conv, stride, hidden_dim):
         """Frames -> tokens: one per frame, or one per frame and grid cell."""
@@ -500,8 +483,7 @@ class LatentDynamicsModule(nn.Module):
         hidden_dim,
         grid,
         dropout,
-        n_oscillators,
-        n_harmonics,
+        oscillators,
         **ode,
     ):
         """The module that maps (ψ, τ) to z: direct, ODE or GRU, global or grid."""
@@ -527,16 +509,14 @@ class LatentDynamicsModule(nn.Module):
                 grid=grid,
                 encoding=self.encoding,
                 dropout=dropout,
-                n_oscillators=n_oscillators,
-                n_harmonics=n_harmonics,
+                **oscillators,
             )
         return DirectDynamics(
             latent_dim=latent_dim,
             hidden_dim=hidden_dim,
             encoding=self.encoding,
             dropout=dropout,
-            n_oscillators=n_oscillators,
-            n_harmonics=n_harmonics,
+            **oscillators,
         )
 
     def encode(self, frames, times, mask):
