@@ -492,6 +492,7 @@ def check_params(est):
         f"dropout must be below 1; got {est.dropout!r}",
     )
     check.real("validation_fraction", 0, 1, low_open=True)
+    check.flag("context_motion")
     check.flag("curriculum")
     check.flag("random_starts")
     check.flag("calibrate_std")
@@ -547,6 +548,7 @@ def module_params(est):
         n_heads=est.n_heads,
         n_layers=est.n_layers,
         attention_window=3.0 if window is None else float(window),
+        context_motion=bool(est.context_motion),
         n_frequencies=est.n_frequencies,
         n_oscillators=est.n_oscillators,
         n_harmonics=est.n_harmonics,

@@ -353,6 +353,10 @@ class LatentDynamicsModule(nn.Module):
         ``n_frequencies`` and 1 on a grid (where harmonics did worse).
     conv_channels : int
         Base width of the image tokenizer and decoder.
+    context_motion : bool
+        Add to each context token one read, by a tokenizer of its own, from
+        the rate of change since the previous context frame
+        (:meth:`motion_rates`).
     dropout : float
         Dropout in attention, feed-forward and dynamics layers.
     dynamics : {"direct", "ode", "gru"}
@@ -390,6 +394,7 @@ class LatentDynamicsModule(nn.Module):
         n_oscillators=None,
         n_harmonics=None,
         conv_channels=16,
+        context_motion=True,
         dropout=0.1,
         dynamics="direct",
         ode_step=0.5,
@@ -443,6 +448,11 @@ class LatentDynamicsModule(nn.Module):
         # Learned observation noise, one log-variance per channel (or feature).
         self.obs_logvar = nn.Parameter(torch.zeros(n_channels))
         self._obs_view = (1, 1, n_channels) + ((1, 1) if height > 0 else ())
+        # Made last, so that the other layers start from the same weights
+        # with and without it.
+        self.motion = (
+            self._tokenizer(geometry, token_dim, **sizes) if context_motion else None
+        )
 
     def _oscillators(self, n_oscillators, n_harmonics, n_frequencies):
         """Oscillator counts, None resolved by layout: 4 fundamentals with 6
@@ -530,6 +540,9 @@ class LatentDynamicsModule(nn.Module):
         observed tokens).
         """
         x = self._tokens(frames)  # (B, S, K, D), S = 1 or the grid cells
+        if self.motion is not None:
+            rates, moved = self.motion_rates(frames, times, mask)
+            x = x + self._tokens(rates, self.motion) * moved[:, None, :, None]
         x = x + self.abs_time(self.encoding(times)).unsqueeze(1)
         dt = times.unsqueeze(2) - times.unsqueeze(1)  # (B, K, K)
         rel = self.rel_time(self.encoding(dt))  # (B, K, K, D)
@@ -546,9 +559,31 @@ class LatentDynamicsModule(nn.Module):
         logvar = torch.log(var / n**2 + 1e-12)  # (B, S, L)
         return self._flat(mean), self._flat(logvar)
 
-    def _tokens(self, frames):
+    @staticmethod
+    def motion_rates(frames, times, mask):
+        """Rates of change of the context, (x_k − x_{k−1}) / (t_k − t_{k−1}).
+
+        frames (B, K, *obs), times (B, K) strictly increasing, mask (B, K)
+        -> rates (B, K, *obs), zero where not ``moved``, and moved (B, K)
+        float, 1 where frame k and the one before it are both observed (never
+        for the first frame). A frame's token holds where the system is; its
+        rate holds where it is going, read from pixel differences rather than
+        from differences of the nonlinear tokens.
+        """
+        moved = mask[:, 1:] & mask[:, :-1]  # (B, K - 1)
+        # Unit steps where a frame is missing: padded times may not increase,
+        # and a division by zero there would poison the gradients.
+        step = torch.where(moved, times[:, 1:] - times[:, :-1], 1.0)
+        view = moved.shape + (1,) * (frames.ndim - 2)
+        rates = (frames[:, 1:] - frames[:, :-1]) / step.reshape(view)
+        rates = torch.where(moved.reshape(view), rates, 0.0)
+        rates = torch.cat([torch.zeros_like(frames[:, :1]), rates], dim=1)
+        moved = torch.cat([torch.zeros_like(moved[:, :1]), moved], dim=1)
+        return rates, moved.to(frames.dtype)
+
+    def _tokens(self, frames, tokenizer=None):
         # frames (B, K, *obs) -> (B, S, K, D)
-        x = self.tokenizer(frames)
+        x = (self.tokenizer if tokenizer is None else tokenizer)(frames)
         return x if self.on_grid else x.unsqueeze(1)
 
     def _flat(self, v):
