@@ -14,7 +14,9 @@ fit began to leave out the labelled pairs its out-of-fold scores contradict
 and refit (``prior_cleaning="refit"``), and when ``calibration="auto"`` (the
 beta map moved towards isotonic regression) became the default. The dynamics
 entries that use the default batch size were re-recorded when it went from 16
-to 8.
+to 8; all dynamics entries when the encoder began to read the context's rates
+of change (``context_motion=True``) and when the default dropout went from 0.1
+to 0.
 """
 
 from pathlib import Path
