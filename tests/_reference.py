@@ -15,8 +15,9 @@ and refit (``prior_cleaning="refit"``), and when ``calibration="auto"`` (the
 beta map moved towards isotonic regression) became the default. The dynamics
 entries that use the default batch size were re-recorded when it went from 16
 to 8; all dynamics entries when the encoder began to read the context's rates
-of change (``context_motion=True``) and when the default dropout went from 0.1
-to 0.
+of change (``context_motion=True``), when the default dropout went from 0.1
+to 0, and when the default learning rate began to anneal to 0 over the last
+quarter of the steps (``lr_schedule="anneal"``).
 """
 
 from pathlib import Path

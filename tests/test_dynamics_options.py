@@ -1,12 +1,12 @@
 """Training windows, ψ refinement, std calibration, learning-rate schedule and
 grid summaries of LatentDynamicsRegressor: values, not only shapes."""
 
-import math
 
 import _helpers
 import numpy as np
 import pytest
 import torch
+from skorch.callbacks import Callback
 
 from skdyncausal.dynamics import LatentDynamicsRegressor
 from skdyncausal.dynamics._data import TrajectoryWindows
@@ -87,7 +87,7 @@ def test_defaults_of_the_new_options():
     est = LatentDynamicsRegressor()
     assert est.random_starts is False and est.windows_per_instance == 1
     assert est.refine_steps == 20 and est.refine_lr == 0.05
-    assert est.calibrate_std is True and est.lr_schedule == "constant"
+    assert est.calibrate_std is True and est.lr_schedule == "anneal"
 
 
 def test_random_starts_reach_the_estimator():
@@ -158,18 +158,71 @@ def test_calibrated_std_covers_ninety_percent_of_the_calibration_values():
 
 
 # --------------------------------------------------------------- lr schedule
-def test_cosine_schedule_sets_the_learning_rate_per_epoch():
-    X, t = sines()
+class LearningRates(Callback):
+    """Records the learning rate of every training step."""
+
+    def initialize(self):
+        self.rates = []
+        return self
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training:
+            self.rates.append(net.optimizer_.param_groups[0]["lr"])
+
+
+def fit_recording(est, X, t, **kwargs):
+    """Fit (or partial_fit with ``epochs``) and return the steps' learning rates."""
+    recorder = LearningRates().initialize()
+    if "epochs" in kwargs:
+        est.net_.callbacks_.append(("rates", recorder))
+        est.partial_fit(X, times=t, **kwargs)
+        est.net_.callbacks_.pop()
+        return np.array(recorder.rates)
+    make = est._make_net
+
+    def with_recorder(*args, **kw):
+        net = make(*args, **kw)
+        net.callbacks.append(("rates", recorder))
+        return net
+
+    est._make_net = with_recorder
+    try:
+        est.fit(X, times=t)
+    finally:
+        del est._make_net
+    return np.array(recorder.rates)
+
+
+def cosine(n):
+    return 0.5 * (1 + np.cos(np.pi * np.arange(n) / n))
+
+
+def anneal(n):
+    return np.minimum(1.0, (n - np.arange(n)) / (0.25 * n))
+
+
+def test_cosine_schedule_sets_the_learning_rate_per_step():
+    X, t = sines()  # 20 instances, batch size 8 -> 3 steps per epoch
     est = LatentDynamicsRegressor(**{**TINY, "max_epochs": 4}, lr=2e-3)
-    est.set_params(lr_schedule="cosine").fit(X, times=t)
-    lr = est.net_.optimizer_.param_groups[0]["lr"]
-    assert lr == pytest.approx(2e-3 * 0.5 * (1 + math.cos(math.pi * 3 / 4)))
-    est.partial_fit(X, times=t, epochs=2)  # a new decay over the new epochs
-    lr = est.net_.optimizer_.param_groups[0]["lr"]
-    assert lr == pytest.approx(2e-3 * 0.5 * (1 + math.cos(math.pi / 2)))
+    rates = fit_recording(est.set_params(lr_schedule="cosine"), X, t)
+    assert rates.size == 12
+    np.testing.assert_allclose(rates, 2e-3 * cosine(12))
+    rates = fit_recording(est, X, t, epochs=2)  # a new decay over the new epochs
+    np.testing.assert_allclose(rates, 2e-3 * cosine(6))
     const = LatentDynamicsRegressor(**TINY, lr=2e-3, lr_schedule="constant")
-    const.fit(X, times=t)
-    assert const.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(2e-3)
+    np.testing.assert_allclose(fit_recording(const, X, t), 2e-3)
+
+
+def test_anneal_schedule_holds_then_falls_linearly_to_zero():
+    X, t = sines()
+    est = LatentDynamicsRegressor(**{**TINY, "max_epochs": 8}, lr=2e-3)
+    rates = fit_recording(est.set_params(lr_schedule="anneal"), X, t)
+    assert rates.size == 24
+    np.testing.assert_allclose(rates[:19], 2e-3)  # three quarters of the steps
+    np.testing.assert_allclose(rates[18:], 2e-3 * np.arange(6, 0, -1) / 6)
+    np.testing.assert_allclose(rates, 2e-3 * anneal(24))
+    rates = fit_recording(est, X, t, epochs=4)  # partial_fit: its own anneal
+    np.testing.assert_allclose(rates, 2e-3 * anneal(12))
 
 
 # ----------------------------------------------------------- grid summaries

@@ -498,7 +498,7 @@ def check_params(est):
     check.flag("calibrate_std")
     check.flag("warm_start")
     check.choice("extrapolation", ("roll", "raise"))
-    check.choice("lr_schedule", ("constant", "cosine"))
+    check.choice("lr_schedule", ("constant", "cosine", "anneal"))
     check.choice("latent_layout", ("global", "grid"))
     check.integer("latent_stride", 1)
     stride, heads, width = est.latent_stride, est.n_heads, est.token_dim

@@ -42,23 +42,45 @@ _CALIBRATION_INSTANCES = 64  # training instances whose forecasts calibrate the 
 _Z90 = 1.6448536269514722  # half-width of the central 90 % normal interval
 
 
-class CosineSchedule(Callback):
-    """Learning rate ``lr · ½(1 + cos(π e / E))`` at epoch e of E: a cosine decay
-    over the epochs of one ``fit`` (or ``partial_fit``) call."""
+class LRSchedule(Callback):
+    """Learning rate over the optimisation steps of one ``fit`` (or
+    ``partial_fit``) call of ``epochs`` epochs, set before each step.
 
-    def __init__(self, lr, epochs):
-        self.lr = lr
-        self.epochs = epochs
-        self.done = 0
+    ``"cosine"``: ``lr · ½(1 + cos(π s / S))`` at step s of S. ``"anneal"``:
+    ``lr`` for the first three quarters of the steps, then a straight line
+    down to 0 at the last step.
+    """
+
+    ANNEAL_FRACTION = 0.25  # share of the steps over which "anneal" decays
+    kind, per_epoch = "cosine", None  # what a pickled CosineSchedule lacks
+
+    def __init__(self, kind, lr, epochs):
+        self.kind = kind
+        self.restart(lr, epochs)
 
     def restart(self, lr, epochs):
-        self.lr, self.epochs, self.done = lr, epochs, 0
+        self.lr, self.epochs, self.done, self.per_epoch = lr, epochs, 0, None
 
-    def on_epoch_begin(self, net, **kwargs):
-        frac = min(self.done / max(1, self.epochs), 1.0)
+    def on_train_begin(self, net, X=None, **kwargs):
+        # windows per epoch / batch size; the same in every stage of a fit
+        self.per_epoch = max(1, math.ceil(len(X) / int(net.batch_size)))
+
+    def factor(self, frac):
+        if self.kind == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * frac))
+        return min(1.0, (1.0 - frac) / self.ANNEAL_FRACTION)
+
+    def on_batch_begin(self, net, training=False, **kwargs):
+        if not training:
+            return
+        total = max(1, self.epochs * (self.per_epoch or 1))
+        rate = self.lr * self.factor(min(self.done / total, 1.0))
         for group in net.optimizer_.param_groups:
-            group["lr"] = self.lr * 0.5 * (1.0 + math.cos(math.pi * frac))
+            group["lr"] = rate
         self.done += 1
+
+
+CosineSchedule = LRSchedule  # the name older pickles refer to
 
 
 class LatentDynamicsRegressor(
@@ -261,11 +283,20 @@ class LatentDynamicsRegressor(
         too).
     lr : float, default=1e-3
         Learning rate.
-    lr_schedule : {"constant", "cosine"}, default="constant"
-        ``"cosine"`` decays the learning rate from ``lr`` towards 0 along a
-        half cosine over the epochs of each ``fit`` or ``partial_fit`` call.
+    lr_schedule : {"anneal", "constant", "cosine"}, default="anneal"
+        Learning rate over the optimisation steps of each ``fit`` or
+        ``partial_fit`` call. ``"anneal"`` holds ``lr`` for the first three
+        quarters of the steps, then lowers it in a straight line to 0 at the
+        last step; ``"constant"`` keeps ``lr``; ``"cosine"`` decays it from
+        ``lr`` towards 0 along a half cosine. Against ``"constant"`` (twelve
+        seeds the dynamics benchmark does not use, 40 or 50 epochs),
+        ``"anneal"`` lowered the test nMSE on Lotka–Volterra from 0.046 to
+        0.033 (lower on each seed) and on pendulum videos from 0.381 to 0.373
+        (lower on 8 of 12, median 0.357 to 0.332; the two fits that ended far
+        above the rest ended higher still), and on reaction–diffusion fields
+        from 0.060 to 0.056 (three seeds, lower on each), at the same cost.
         (On 200 pendulum videos, 50 epochs of a cosine decay from 2e-3 ended
-        at test nMSE 0.68, against 0.58 at the constant default.)
+        at test nMSE 0.68, against 0.58 at the constant rate.)
     weight_decay : float, default=0.0
         Weight decay of the optimizer.
     gradient_clip : float or None, default=5.0
@@ -395,7 +426,7 @@ class LatentDynamicsRegressor(
         batch_size=8,
         optimizer="adamw",
         lr=1e-3,
-        lr_schedule="constant",
+        lr_schedule="anneal",
         weight_decay=0.0,
         gradient_clip=5.0,
         early_stopping=False,
@@ -557,8 +588,8 @@ class LatentDynamicsRegressor(
                     criterion__kl_weight=float(self.kl_weight),
                     criterion__consistency_weight=float(self.consistency_weight),
                 )
-                if self.lr_schedule == "cosine":
-                    schedule = CosineSchedule(float(self.lr), epochs)
+                if self.lr_schedule != "constant":
+                    schedule = LRSchedule(self.lr_schedule, float(self.lr), epochs)
                     self.net_.callbacks.append(("lr_schedule", schedule))
                 self.net_.initialize()
             else:
