@@ -1,7 +1,6 @@
 """Training windows, ψ refinement, std calibration, learning-rate schedule and
 grid summaries of LatentDynamicsRegressor: values, not only shapes."""
 
-
 import _helpers
 import numpy as np
 import pytest
