@@ -84,6 +84,6 @@ fig.savefig(args.output / "grid_search_dynamics.png", dpi=110)
 # page need not hold at the budget you will train with: search at that one.
 # The benchmark on this system with longer training
 # (``benchmarks/results/dynamics_quality.md``, 200 training trajectories, 40
-# epochs, 3 seeds; see :doc:`/benchmarks/dynamics_quality`) has test nMSE 0.046
-# for the direct map, 0.066 for the GRU and 0.10 to 0.11 for the latent ODE,
-# which takes about 2.6 times longer per epoch.
+# epochs, 3 seeds; see :doc:`/benchmarks/dynamics_quality`) has test nMSE 0.032
+# for the direct map, 0.046 for the GRU and 0.051 to 0.054 for the latent ODE,
+# which takes about 3 to 4 times longer per epoch.

@@ -103,7 +103,7 @@ frames.figure_.savefig(args.output / "pendulum_frames.png", dpi=110)
 # both. At the small budget of the documentation build it is hardly below the
 # mean frame (and its forecast frames are blurred); with 200 training videos
 # and 50 epochs the benchmark (:doc:`/benchmarks/dynamics_quality`) reaches
-# nMSE 0.33 against 0.80 for the mean frame and 1.34 for persistence.
+# nMSE 0.37 against 0.80 for the mean frame and 1.34 for persistence.
 horizon = HorizonErrorDisplay.from_predictions(
     t[N_CONTEXT:],
     future,
