@@ -706,12 +706,16 @@ def _cmd_dynamics_fit(args, console):
     console.info(f"{args.data}: X of shape {data['X'].shape}", level=2)
     est = LatentDynamicsRegressor(
         n_context=args.n_context,
+        symmetries=args.symmetries,
         max_epochs=args.max_epochs,
         verbose=args.verbosity,
         random_state=args.random_state,
         device=args.device,
     )
-    _run(lambda: est.fit(data["X"], times=data.get("times")), {None: args.data})
+    _run(
+        lambda: est.fit(data["X"], times=data.get("times")),
+        {None: args.data, "symmetries": "--symmetries"},
+    )
     _check_not_interrupted(est)
     outputs.write(out, lambda tmp: joblib.dump(est, tmp))
     console.result(f"wrote the fitted model to {out}")
@@ -975,6 +979,14 @@ def _add_dynamics_fit_parser(dyn_sub):
         default=10,
         metavar="K",
         help="context frames the model starts from (default: 10)",
+    )
+    fit.add_argument(
+        "--symmetries",
+        nargs="+",
+        metavar="NAME",
+        help="symmetries of the system, for images and fields, that augment the "
+        "training windows: any of flip_lr, flip_ud, rot90, translate (default: "
+        "none)",
     )
     _add_fit_options(fit, epochs=50)
     fit.set_defaults(func=_cmd_dynamics_fit)

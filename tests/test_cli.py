@@ -159,6 +159,14 @@ P = np.array(
 
 # name -> (build the command line from the files, text the error line must hold)
 BAD = {
+    "symmetries_of_vectors": (
+        lambda f: _fit(f, *FAST, "--symmetries", "flip_lr"),
+        "traj.npz: symmetries=['flip_lr'] map images or fields",
+    ),
+    "unknown_symmetry": (
+        lambda f: _fit(f, *FAST, "--symmetries", "mirror"),
+        "--symmetries: symmetries must be None or a list of names from",
+    ),
     # output paths: checked before any work
     "out_is_directory": (lambda f: _causal(f, out=f.tmp), "is a directory"),
     "out_ends_in_slash": (
@@ -562,6 +570,16 @@ def test_dynamics_fit_and_predict_round_trip(files, capsys):
     assert main(_predict(files, "--force", model=model)) == 0
     with np.load(pred) as result:
         assert result["pred"].shape == (2, 6, 2)
+
+
+def test_dynamics_fit_passes_symmetries(files):
+    rng = np.random.default_rng(0)
+    videos = files.tmp / "videos.npz"
+    np.savez(videos, X=rng.normal(size=(6, 8, 4, 4)))
+    model = files.tmp / "fitted.joblib"
+    argv = _fit(files, *FAST, "-q", "--symmetries", "flip_lr", "rot90", data=videos)
+    assert main(argv) == 0
+    assert joblib.load(model).symmetries == ["flip_lr", "rot90"]
 
 
 def test_force_replaces_an_output_and_keeps_its_mode(files):

@@ -203,6 +203,10 @@ class TrajectoryWindows(Dataset):
     windows_per_instance : int, default=1
         Windows drawn from each instance per pass over the dataset (item i is
         a window of instance ``i % n``); 1 for validation.
+    symmetries : tuple of str, default=()
+        Names from :data:`SYMMETRIES` (checked by :func:`check_symmetries`):
+        each training window is mapped by a random element of the group they
+        generate, the same map for all its frames.
     """
 
     def __init__(
@@ -217,6 +221,7 @@ class TrajectoryWindows(Dataset):
         random_windows=True,
         random_starts=False,
         windows_per_instance=1,
+        symmetries=(),
     ):
         self.X = X
         self.times = times.astype(np.float32)
@@ -228,6 +233,7 @@ class TrajectoryWindows(Dataset):
         self.random_windows = random_windows
         self.random_starts = random_starts
         self.windows_per_instance = windows_per_instance if random_windows else 1
+        self.symmetries = tuple(symmetries) if random_windows else ()
 
     def __len__(self):
         return self.X.shape[0] * self.windows_per_instance
@@ -289,7 +295,75 @@ class TrajectoryWindows(Dataset):
             item["query_mask"] = self.observed[i, frames] & valid
         view = (-1,) + (1,) * (target.ndim - 1)
         mask = (np.isfinite(target) & valid.reshape(view)).astype(np.float32)
-        return item, {"target": np.nan_to_num(target), "mask": mask}
+        y = {"target": np.nan_to_num(target), "mask": mask}
+        if self.symmetries:
+            transform = self._draw_transform(target.shape[-2:])
+            for part, key in ((item, "context"), (item, "query_frames")):
+                if key in part:
+                    part[key] = transform(part[key])
+            y = {key: transform(value) for key, value in y.items()}
+        return item, y
+
+    def _draw_transform(self, size):
+        """A random element of the symmetry group, as a map of frame stacks
+        (..., H, W); drawn from torch's global RNG like the window starts."""
+        steps = []
+        for name in self.symmetries:
+            if name == "translate":
+                shift = tuple(int(torch.randint(n, (1,))) for n in size)
+                steps.append(lambda a, s=shift: np.roll(a, s, axis=(-2, -1)))
+            elif name == "rot90":
+                k = int(torch.randint(4, (1,)))
+                steps.append(lambda a, k=k: np.rot90(a, k, axes=(-2, -1)))
+            elif bool(torch.randint(2, (1,))):  # a mirror, or not
+                axis = -1 if name == "flip_lr" else -2
+                steps.append(lambda a, axis=axis: np.flip(a, axis))
+
+        def transform(a):
+            for step in steps:
+                a = step(a)
+            return np.ascontiguousarray(a)
+
+        return transform
+
+
+SYMMETRIES = ("flip_lr", "flip_ud", "rot90", "translate")
+
+
+def check_symmetries(symmetries, obs_shape):
+    """``symmetries`` as a tuple of distinct names from :data:`SYMMETRIES`,
+    checked against the frames' shape ``obs_shape``."""
+    if symmetries is None:
+        return ()
+    names = (symmetries,) if isinstance(symmetries, str) else symmetries
+    try:
+        names = tuple(names)
+    except TypeError:
+        names = None
+    bad = names is None or any(
+        not isinstance(n, str) or n not in SYMMETRIES for n in names
+    )
+    if bad:
+        raise ValueError(
+            f"symmetries must be None or a list of names from {list(SYMMETRIES)}; "
+            f"got {symmetries!r}. Name only maps that carry every trajectory of "
+            "the system to another one, e.g. symmetries=['flip_lr'] for a "
+            "pendulum that swings about a vertical axis."
+        )
+    names = tuple(dict.fromkeys(names))
+    shape = image_shape(obs_shape)
+    if names and len(shape) != 3:
+        raise ValueError(
+            f"symmetries={list(names)} map images or fields, but the frames are "
+            f"vectors of shape {tuple(obs_shape)}; they need frames of shape "
+            "(H, W) or (C, H, W). Set symmetries=None for vector data."
+        )
+    if "rot90" in names and shape[1] != shape[2]:
+        raise ValueError(
+            f"symmetries with 'rot90' need square frames; got {shape[1]}x"
+            f"{shape[2]}. Use 'flip_lr' and 'flip_ud' instead."
+        )
+    return names
 
 
 def max_window_span(times, n_context, horizon):

@@ -23,6 +23,7 @@ from ._data import (
     check_params,
     check_query_times,
     check_scored,
+    check_symmetries,
     check_times,
     curriculum_stages,
     frame_observed,
@@ -217,6 +218,30 @@ class LatentDynamicsRegressor(
         random start: an epoch takes this many times more steps. (Two
         windows of 12 decoded frames instead of one of 20 cost 1.3 times as
         much per epoch on pendulum videos and did not forecast better.)
+    symmetries : list of str, default=None
+        Symmetries of the system, for images and fields: maps that carry
+        every trajectory to another trajectory of the same system. Each
+        training window is transformed by a random element of the group they
+        generate, the same map for all its frames, so the model sees new
+        instances at no extra cost per epoch. Names:
+
+        - ``"flip_lr"``: mirror left–right (a pendulum swinging about a
+          vertical axis through the image centre);
+        - ``"flip_ud"``: mirror top–bottom;
+        - ``"rot90"``: rotations by multiples of 90° (square frames);
+        - ``"translate"``: periodic shifts (fields on a periodic domain).
+
+        Every name must hold for the system, its forcing and the way it is
+        observed: a pendulum with its pivot off the centre line is not
+        mirror-symmetric in the image. None uses the data as given.
+        Measured on the dynamics benchmark's systems, on seeds its table does
+        not use, defaults otherwise: on reaction–diffusion fields (grid
+        layout, 30 epochs, 3 seeds) all four names lowered the test nMSE from
+        0.056 to 0.054 (lower on each); on pendulum videos (50 epochs, 12
+        seeds) ``["flip_lr"]`` moved it from 0.373 to 0.354 but was lower on
+        only 5 of 12 (median 0.33 either way: it changed which fits end far
+        above the rest), and it gave the latent GRU 0.37 against 0.49 (2
+        seeds).
     consistency_weight : float, default=0.1
         Weight of the consistency term: each window's latent path is pulled
         towards the per-frame latent states read from the observed frames one
@@ -417,6 +442,7 @@ class LatentDynamicsRegressor(
         frames_per_window=20,
         random_starts=False,
         windows_per_instance=1,
+        symmetries=None,
         consistency_weight=0.1,
         kl_weight=0.01,
         dropout=0.0,
@@ -464,6 +490,7 @@ class LatentDynamicsRegressor(
         self.frames_per_window = frames_per_window
         self.random_starts = random_starts
         self.windows_per_instance = windows_per_instance
+        self.symmetries = symmetries
         self.consistency_weight = consistency_weight
         self.kl_weight = kl_weight
         self.dropout = dropout
@@ -523,6 +550,7 @@ class LatentDynamicsRegressor(
             return self._continue(X, times, epochs=None)
         check_params(self)
         X, t = check_fit_trajectories(X, times, self.n_context, self.latent_layout)
+        check_symmetries(self.symmetries, X.shape[2:])
         device = resolve_device(self.device)
         with self._rollback(), self._threads():
             self.device_ = device
@@ -578,6 +606,7 @@ class LatentDynamicsRegressor(
                 consistency=self.consistency_weight > 0,
                 random_starts=bool(self.random_starts),
                 windows_per_instance=self.windows_per_instance,
+                symmetries=check_symmetries(self.symmetries, self.obs_shape_),
             )
             if new:
                 self.net_ = self._make_net(
@@ -649,6 +678,7 @@ class LatentDynamicsRegressor(
         check_params(self)
         X, t = check_fit_trajectories(X, times, self.n_context, self.latent_layout)
         check_obs_shape(X, self.obs_shape_)
+        check_symmetries(self.symmetries, self.obs_shape_)
         epochs = self.max_epochs if epochs is None else int(epochs)
         seed = seed_from(self.random_state) + len(self.net_.history)
         seed %= np.iinfo(np.int32).max
