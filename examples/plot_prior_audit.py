@@ -63,9 +63,12 @@ est.fit(data.X, prior=prior, interventions=data.interventions)
 # %%
 # The most contradicted labels
 # ----------------------------
-# ``conflict`` is ``1 - probability`` for a labelled edge and ``probability``
-# for a labelled absence. The last column (known here, not in practice) says
-# whether the label is in fact wrong.
+# ``conflict`` is the probability that the label is wrong: Bayes' rule with
+# the cross-fitted ``probability`` and the rates of the two kinds of mistake,
+# estimated from those probabilities. Among labels of one kind it follows
+# ``1 - probability`` (labelled edges) or ``probability`` (labelled absences).
+# The last column (known here, not in practice) says whether the label is in
+# fact wrong.
 conflicts = est.prior_conflicts()
 index = {name: k for k, name in enumerate(est.variable_names_)}
 conflicts["label is wrong"] = [

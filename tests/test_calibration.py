@@ -6,7 +6,7 @@ from scipy.special import expit, logit
 from sklearn.calibration import CalibrationDisplay, calibration_curve
 
 from skdyncausal import CausalStructureEstimator
-from skdyncausal.causal._audit import contradicted_labels
+from skdyncausal.causal._audit import contradicted_labels, label_error_probability
 from skdyncausal.causal._calibration import EdgeCalibrator, exclusive_directions
 from skdyncausal.datasets import make_prior, make_sem
 from skdyncausal.metrics import edge_average_precision, edge_calibration_curve
@@ -184,11 +184,13 @@ def test_prior_audit_is_cross_fitted_and_finds_wrong_labels(sem):
     conflicts = est.prior_conflicts()
     assert len(conflicts) == known.sum()
     assert conflicts["conflict"].is_monotonic_decreasing
+    src, dst = np.nonzero(known)
+    expected = label_error_probability(wrong[src, dst], est.prior_scores_[src, dst])
     top = conflicts.iloc[0]
     i, j = int(top["cause"][1:]), int(top["effect"][1:])
-    expected = est.prior_scores_[i, j]
-    expected = 1 - expected if wrong[i, j] == 1 else expected
-    assert top["conflict"] == pytest.approx(expected)
+    k = np.flatnonzero((src == i) & (dst == j))[0]
+    assert top["conflict"] == pytest.approx(expected[k])
+    assert top["conflict"] == pytest.approx(expected.max())
     # the wrong labels (absences marked as edges) stand out
     bad = (wrong == 1) & (sem.adjacency == 0)
     score = np.where(wrong == 1, 1 - est.prior_scores_, est.prior_scores_)
@@ -199,6 +201,30 @@ def test_prior_audit_is_cross_fitted_and_finds_wrong_labels(sem):
     assert plain.prior_scores_ is None
     with pytest.raises(ValueError, match="prior_folds"):
         plain.prior_conflicts()
+
+
+def test_label_error_probability_is_bayes_rule_with_estimated_noise_rates():
+    # 4 labelled edges, 16 labelled absences
+    labels = np.array([1] * 4 + [0] * 16, dtype=float)
+    proba = np.array([0.9, 0.8, 0.7, 0.2] + [0.6] + [0.05] * 15)
+    out = label_error_probability(labels, proba)
+    e1, e0 = 0.1 + 0.2 + 0.3 + 0.8, 0.6 + 15 * 0.05  # expected wrong labels
+    edges, absences = 4 - e1 + e0, 16 - e0 + e1
+    ratio1 = (e1 / absences) / ((4 - e1) / edges)  # P(l=1|y=0) / P(l=1|y=1)
+    ratio0 = (e0 / edges) / ((16 - e0) / absences)  # P(l=0|y=1) / P(l=0|y=0)
+    odds = np.r_[
+        (1 - proba[:4]) / proba[:4] * ratio1, proba[4:] / (1 - proba[4:]) * ratio0
+    ]
+    np.testing.assert_allclose(out, odds / (1 + odds))
+    # within a label, the order of 1 - p (edges) and p (absences)
+    assert np.argmax(out[:4]) == 3 and np.argmax(out[4:]) == 0
+    # across labels: the absence at p = 0.6 ranks above the edge at p = 0.2,
+    # which 1 - p against p would put first (0.8 > 0.6)
+    assert out[4] > out[3]
+    assert ((out >= 0) & (out <= 1)).all()
+    # a label no probability contradicts is not suspected
+    clean = label_error_probability(np.array([1.0, 0.0]), np.array([1.0, 0.0]))
+    assert clean.max() < 1e-5
 
 
 def test_contradicted_labels_use_the_average_score_of_the_other_label():

@@ -8,7 +8,12 @@ from sklearn.base import clone
 
 from ._data import stratified_folds
 
-__all__ = ["contradicted_labels", "cross_fitted_prior", "prior_scores"]
+__all__ = [
+    "contradicted_labels",
+    "cross_fitted_prior",
+    "label_error_probability",
+    "prior_scores",
+]
 
 
 def cross_fitted_prior(est, X, interventions, seed):
@@ -86,3 +91,37 @@ def contradicted_labels(labels, proba, max_share=0.5):
             idx = idx[np.argsort(-conflict[idx], kind="stable")[:cap]]
         flag[idx] = True
     return flag
+
+
+def label_error_probability(labels, proba):
+    """Probability that each label is wrong, given cross-fitted probabilities.
+
+    Class-conditional label noise: a true edge is labelled 0 with probability
+    ``r1`` and a true absence labelled 1 with probability ``r0``, whatever the
+    pair. ``proba`` is read as each pair's probability of an edge. The
+    expected numbers of wrong labels, ``E1 = Σ (1 − p)`` over the labelled
+    edges and ``E0 = Σ p`` over the labelled absences, give the numbers of
+    true edges and absences among the labelled pairs and hence the rates;
+    Bayes' rule then gives, for a labelled edge, the odds of a wrong label
+    ``(1 − p) / p · P(l=1 | absence) / P(l=1 | edge)`` and for a labelled
+    absence ``p / (1 − p) · P(l=0 | edge) / P(l=0 | absence)``. Within one
+    label the order is that of ``1 − p`` and ``p``; across labels the rates
+    weigh one class's contradictions against the other's: with few labelled
+    edges among many absences, one labelled absence that looks like an edge
+    is a likelier mistake than one labelled edge that looks like an absence.
+    Returns float64 in [0, 1], NaN where ``proba`` is NaN.
+    """
+    labels = np.asarray(labels, dtype=np.float64)
+    p = np.clip(np.asarray(proba, dtype=np.float64), 1e-6, 1 - 1e-6)
+    one, zero = labels == 1, labels == 0
+    valid = np.isfinite(p)
+    e1 = float(np.sum((1 - p)[one & valid]))  # expected wrong edge labels
+    e0 = float(np.sum(p[zero & valid]))  # expected wrong absence labels
+    n1, n0 = float(np.sum(one & valid)), float(np.sum(zero & valid))
+    edges, absences = n1 - e1 + e0, n0 - e0 + e1  # true classes, expected
+    tiny = 1e-12
+    ratio1 = (e1 / max(absences, tiny)) / max((n1 - e1) / max(edges, tiny), tiny)
+    ratio0 = (e0 / max(edges, tiny)) / max((n0 - e0) / max(absences, tiny), tiny)
+    odds = np.where(one, (1 - p) / p * ratio1, p / (1 - p) * ratio0)
+    out = odds / (1 + odds)
+    return np.where(valid, out, np.nan)
