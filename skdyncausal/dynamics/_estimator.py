@@ -240,8 +240,8 @@ class LatentDynamicsRegressor(
         0.056 to 0.054 (lower on each); on pendulum videos (50 epochs, 12
         seeds) ``["flip_lr"]`` moved it from 0.373 to 0.354 but was lower on
         only 5 of 12 (median 0.33 either way: it changed which fits end far
-        above the rest), and it gave the latent GRU 0.37 against 0.49 (2
-        seeds).
+        above the rest). On the two seeds measured for the latent GRU it
+        lowered ours from 0.41 to 0.28 and the GRU from 0.49 to 0.37.
     consistency_weight : float, default=0.1
         Weight of the consistency term: each window's latent path is pulled
         towards the per-frame latent states read from the observed frames one
