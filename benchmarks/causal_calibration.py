@@ -17,6 +17,13 @@ models) on
   of the known edges labelled absent and as many known absences labelled
   edges): the AUPRC drop against the clean prior and the audit, the AUPRC of
   ``prior_conflicts()["conflict"]`` for finding the wrong labels;
+- base rates: the clean prior, and priors that list edges three times too
+  often (10 % of the pairs, a share of edges three times the graph's) or
+  three times too rarely (30 % of the pairs, a third of the graph's share):
+  the share of edges among the unlabelled pairs that ``edge_rate="auto"``
+  estimates against the true one, and, for its probabilities and for those
+  of ``edge_rate=None`` (the same fit), their sum over the number of edges,
+  the share of edges among P > 0.5 and the pooled decile gap;
 - for settings with knock-outs, an ancestral prior read off the knock-out
   rows (``prior_from_interventions``, noisy by construction): the audit's
   AUPRC and the precision of its top-k conflicts (k = the number of wrong
@@ -62,6 +69,11 @@ FLIPS = (0.1, 0.2)
 # alone; cal: the calibrated ones (the default); excl: the calibrated ones with
 # exclusive_directions=True; all from the same fit
 TAGS = ("raw", "beta", "cal", "excl")
+# priors whose share of edges differs from the graph's: (fraction of the
+# pairs revealed, share of edges among them as a multiple of the graph's)
+SHIFTED_PRIORS = {"3x too often": (0.1, 3.0), "3x too rarely": (0.3, 1.0 / 3.0)}
+BASE_KINDS = ("clean", *SHIFTED_PRIORS)
+SCALE_TAGS = (*TAGS, "unshifted")
 
 
 def calibration(truth, P, mask):
@@ -144,6 +156,39 @@ def beta_proba(est):
         est._cache = {}
 
 
+def unshifted_proba(est):
+    """The probabilities of ``edge_rate=None`` (the same fit: the labelled
+    pairs' share of edges, no prior shift)."""
+    calibrator = est.calibrator_
+    rate = calibrator.edge_rate_
+    est._cache = {}
+    try:
+        calibrator.edge_rate_ = calibrator.base_rate_
+        return est.predict_proba()
+    finally:
+        calibrator.edge_rate_ = rate
+        est._cache = {}
+
+
+def base_rates(est, truth, prior, mask, kind, setting_name, pooled):
+    """Columns of the base-rate table for one fit (``kind`` of prior)."""
+    off = ~np.eye(len(truth), dtype=bool)
+    sel = mask & off
+    edges = max(float(truth[sel].sum()), 1.0)
+    row = {
+        f"{kind} labelled share": est.calibrator_.base_rate_,
+        f"{kind} estimated share": est.edge_rate_,
+        f"{kind} true share": float(truth[np.isnan(prior) & off].mean()),
+    }
+    for tag, P in (("auto", est.predict_proba()), ("none", unshifted_proba(est))):
+        row[f"{kind} sum/edges {tag}"] = float(P[sel].sum()) / edges
+        row[f"{kind} precision {tag}"] = calibration(truth, P, mask)["precision"]
+        pooled.setdefault((setting_name, f"{kind} {tag}"), []).append(
+            (P[sel], truth[sel])
+        )
+    return row
+
+
 def raw_proba(est):
     """The network's probabilities of a calibrated estimator (no calibration)."""
     calibrator, est.calibrator_ = est.calibrator_, None
@@ -198,6 +243,26 @@ def run(setting_name, seed, args, pooled):
             row[f"{key} {tag}"] = value
         sel = mask & ~np.eye(args.p, dtype=bool)
         pooled.setdefault((setting_name, tag), []).append((M[sel], truth[sel]))
+    row.update(base_rates(est, truth, clean, mask, "clean", setting_name, pooled))
+    rate = float(truth[~np.eye(args.p, dtype=bool)].mean())
+    for kind, (fraction, times) in SHIFTED_PRIORS.items():
+        shifted = make_prior(
+            truth, fraction=fraction, balance=min(1.0, times * rate), random_state=seed
+        )
+        est_s = fit(
+            data.X,
+            shifted,
+            iv,
+            labels,
+            seed,
+            args.epochs,
+            args.calibration,
+            args.prior_folds,
+        )
+        mask_s = np.isnan(shifted) & np.isnan(shifted.T)
+        row.update(
+            base_rates(est_s, truth, shifted, mask_s, kind, setting_name, pooled)
+        )
     row["|pcorr| AUPRC"] = edge_average_precision(
         truth, partial_correlation_scores(data.X), mask=mask
     )
@@ -383,6 +448,51 @@ def table(frame, gaps, args):
     return "\n".join(lines)
 
 
+def base_rate_table(frame, pooled):
+    """Per setting and kind of prior: shares of edges and calibration with
+    ``edge_rate="auto"`` against ``edge_rate=None`` (the same fits)."""
+    head = [
+        "setting",
+        "prior",
+        "labelled share",
+        "true share (unlabelled)",
+        "estimated share",
+        "ΣP / edges (auto)",
+        "ΣP / edges (None)",
+        "edges among P>0.5 (auto)",
+        "edges among P>0.5 (None)",
+        "pooled gap (auto)",
+        "pooled gap (None)",
+    ]
+    keys = [
+        "labelled share",
+        "true share",
+        "estimated share",
+        "sum/edges auto",
+        "sum/edges none",
+        "precision auto",
+        "precision none",
+    ]
+    gaps = pooled_gaps(pooled)
+    for kind in BASE_KINDS:  # every setting together
+        for tag in ("auto", "none"):
+            key = f"{kind} {tag}"
+            parts = [x for (_, t), v in pooled.items() if t == key for x in v]
+            gaps.update(pooled_gaps({("all", key): parts}))
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for kind in BASE_KINDS:
+        for setting, sub in [("all", frame), *frame.groupby("setting", sort=False)]:
+            cells = [setting, kind]
+            for key in keys:
+                values = sub.get(f"{kind} {key}", pd.Series([np.nan])).astype(float)
+                cells.append(fmt(values.mean(), values.std()))
+            for tag in ("auto", "none"):
+                gap = gaps.get((setting, f"{kind} {tag}"), np.nan)
+                cells.append(f"{gap:.3f}")
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -462,6 +572,21 @@ def main(argv=None):
         "",
         table(frame, gaps, args),
         "",
+        "Base rates. The calibration is fitted on labelled pairs; "
+        "`edge_rate='auto'` (the default) estimates the share of edges among "
+        "the unlabelled pairs from their calibrated probabilities and moves "
+        "every probability to it, `edge_rate=None` keeps the labelled pairs' "
+        "share (the same fit). Priors: the clean one above, one that lists "
+        "edges three times too often (10 % of the pairs, `make_prior(balance=3 "
+        "× the graph's share)`) and one that lists them three times too rarely "
+        "(30 % of the pairs, a third of the graph's share). Shares over the "
+        "pairs outside the prior; ΣP / edges (1 when the probabilities add up "
+        "to the number of edges), edges among P > 0.5 and the pooled decile "
+        "gap over the pairs unknown in both directions; 'all': every setting "
+        "and seed together.",
+        "",
+        base_rate_table(frame, pooled),
+        "",
         "Deciles of the pairs with P ≥ 0.05, pooled over all settings and seeds "
         "(the decile rows of each kind of probability are separate "
         "binnings of the same pairs):",
@@ -490,7 +615,7 @@ def scale(args, argv):
     p = 1000
     seeds = list(range(args.seed_start, args.seed_start + args.seeds))
     start = time.perf_counter()
-    rows, pooled = [], {}
+    rows, pooled, shares = [], {}, []
     for seed in seeds:
         data = make_sem(
             500, p, mechanism="linear", n_interventions=p // 10, random_state=seed
@@ -509,8 +634,14 @@ def scale(args, argv):
         )
         P, P_raw = est.predict_proba(), raw_proba(est)
         sel = mask & ~np.eye(p, dtype=bool)
-        kinds = (P_raw, beta_proba(est), P, exclusive(est))
-        for tag, M in zip(TAGS, kinds, strict=True):
+        kinds = (P_raw, beta_proba(est), P, exclusive(est), unshifted_proba(est))
+        shares.append(
+            f"seed {seed}: labelled share of edges {est.calibrator_.base_rate_:.4f}, "
+            f"estimated among the unlabelled pairs {est.edge_rate_:.4f}, true "
+            f"{data.adjacency[np.isnan(prior) & ~np.eye(p, dtype=bool)].mean():.4f}."
+        )
+        print(shares[-1], flush=True)
+        for tag, M in zip(SCALE_TAGS, kinds, strict=True):
             pooled.setdefault(("scale", tag), []).append((M[sel], data.adjacency[sel]))
             stats = calibration(data.adjacency, M, mask)
             rows.append(
@@ -521,7 +652,7 @@ def scale(args, argv):
             )
             print(rows[-1], flush=True)
     gaps = pooled_gaps(pooled)
-    for tag in TAGS:
+    for tag in SCALE_TAGS:
         P_all = np.concatenate([a for a, _ in pooled[("scale", tag)]])
         y_all = np.concatenate([b for _, b in pooled[("scale", tag)]])
         high = P_all > 0.5
@@ -546,7 +677,9 @@ def scale(args, argv):
         "Pairs unknown in both directions. One row per seed and kind of "
         "probability (raw: the network's; beta: the calibration's beta map "
         "alone; cal: calibrated, the default; excl: "
-        "calibrated, with `exclusive_directions=True`, from the same fit), "
+        "calibrated, with `exclusive_directions=True`; unshifted: calibrated "
+        "with `edge_rate=None`, the labelled pairs' share of edges; all from "
+        "the same fit, beta and excl with the default's edge rate), "
         "then the pairs of all seeds pooled (decile gap: the "
         "largest |mean P - edge rate| over the deciles of the pairs with "
         "P >= 0.05; target <= 0.1).",
@@ -556,9 +689,13 @@ def scale(args, argv):
         "|---|---|---|---|---|---|---|",
         *rows,
         "",
+        "Shares of edges (`edge_rate='auto'`; labelled: the pairs the "
+        "calibration is fitted on; the others: the pairs outside the prior): "
+        + " ".join(shares),
+        "",
         "Deciles of the pooled pairs:",
         "",
-        reliability_table(pooled),
+        reliability_table(pooled, SCALE_TAGS),
         "",
         "No prior audit here: the prior is clean, with no wrong labels to find.",
         "",

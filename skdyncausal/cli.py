@@ -605,6 +605,7 @@ def _fit_causal(args, data, prior, interventions):
     est = CausalStructureEstimator(
         max_epochs=args.max_epochs,
         n_jobs=args.n_jobs,
+        edge_rate=args.edge_rate,
         verbose=args.verbosity,
         random_state=args.random_state,
         device=args.device,
@@ -810,6 +811,22 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{message} (see '{self.prog} --help')")
 
 
+def _edge_rate(text):
+    """An argparse type: ``auto``, ``none`` or a share in (0, 1)."""
+    if text.lower() in ("auto", "none"):
+        return None if text.lower() == "none" else "auto"
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(
+            f"expected auto, none or a share of edges in (0, 1) such as 0.02; "
+            f"got {text!r}"
+        )
+    return value
+
+
 def _integer(low=None, high=None, nonzero=False):
     """An argparse type: an integer in ``[low, high]``, not 0 with ``nonzero``."""
     if nonzero:
@@ -958,6 +975,15 @@ def _add_causal_parser(sub):
         default=None,
         metavar="N",
         help="processes for the pair features (-1: all cores; default: in-process)",
+    )
+    causal.add_argument(
+        "--edge-rate",
+        type=_edge_rate,
+        default="auto",
+        metavar="RATE",
+        help="share of edges among the pairs outside the prior, for the "
+        "probabilities: auto (estimated from the data), none (the prior's "
+        "share) or a number in (0, 1) (default: auto)",
     )
     _add_fit_options(causal, epochs=60)
     causal.set_defaults(func=_cmd_causal)

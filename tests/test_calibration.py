@@ -7,7 +7,12 @@ from sklearn.calibration import CalibrationDisplay, calibration_curve
 
 from skdyncausal import CausalStructureEstimator
 from skdyncausal.causal._audit import contradicted_labels, label_error_probability
-from skdyncausal.causal._calibration import EdgeCalibrator, exclusive_directions
+from skdyncausal.causal._calibration import (
+    EdgeCalibrator,
+    estimate_edge_rate,
+    exclusive_directions,
+    prior_shift,
+)
 from skdyncausal.datasets import make_prior, make_sem
 from skdyncausal.metrics import edge_average_precision, edge_calibration_curve
 from skdyncausal.plotting import EdgeCalibrationDisplay
@@ -113,7 +118,7 @@ def test_calibration_keeps_the_ranking_and_changes_the_probabilities(sem):
     mask = np.isnan(prior)
     kw = dict(**TINY, random_state=0)
     raw = CausalStructureEstimator(calibration=None, **kw).fit(sem.X, prior=prior)
-    cal = CausalStructureEstimator(calibration="platt", **kw)
+    cal = CausalStructureEstimator(calibration="platt", edge_rate=None, **kw)
     cal.fit(sem.X, prior=prior)
     P_raw, P_cal = raw.predict_proba(), cal.predict_proba()
     c = cal.calibrator_
@@ -131,7 +136,7 @@ def test_default_calibration_blends_beta_and_isotonic_on_the_fit(sem):
     prior = make_prior(sem.adjacency, fraction=0.6, random_state=0)
     kw = dict(**TINY, random_state=0)
     raw = CausalStructureEstimator(calibration=None, **kw).fit(sem.X, prior=prior)
-    est = CausalStructureEstimator(**kw).fit(sem.X, prior=prior)
+    est = CausalStructureEstimator(edge_rate=None, **kw).fit(sem.X, prior=prior)
     c = est.calibrator_
     assert est.calibration == "auto" and c.method == "auto"
     # every labelled pair calibrates (five networks, out of fold)
@@ -347,3 +352,113 @@ def test_exclusive_directions_in_predict_proba_and_the_sparse_output(sem):
     est.set_params(exclusive_directions="yes")
     with pytest.raises(ValueError, match="exclusive_directions must be True or"):
         est.predict_proba()
+
+
+def _mixture(rate, base_rate, n, rng):
+    """Labels at ``rate`` and their exact posteriors for ``base_rate``: scores
+    N(+-1.5, 1) by label, so the log likelihood ratio is 3 x."""
+    y = (rng.random(n) < rate).astype(float)
+    x = 1.5 * (2 * y - 1) + rng.normal(size=n)
+    return y, expit(3.0 * x + np.log(base_rate / (1 - base_rate)))
+
+
+def test_prior_shift_multiplies_every_odds_by_the_ratio_of_base_rates():
+    p = np.array([0.001, 0.2, 0.5, 0.9, 0.999])
+    q = prior_shift(p, 0.05, 0.2)
+    odds = q / (1 - q) / (p / (1 - p))
+    np.testing.assert_allclose(odds, (0.05 / 0.95) / (0.2 / 0.8), rtol=1e-12)
+    np.testing.assert_allclose(prior_shift(p, 0.2, 0.2), p, rtol=1e-12)
+    # exact posteriors for one base rate become the exact ones for another
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=50)
+    exact = lambda r: expit(3.0 * x + np.log(r / (1 - r)))  # noqa: E731
+    np.testing.assert_allclose(prior_shift(exact(0.3), 0.02, 0.3), exact(0.02))
+
+
+@pytest.mark.parametrize("rate", [0.02, 0.1, 0.3, 0.6])
+def test_estimate_edge_rate_finds_the_share_of_edges_among_new_pairs(rate):
+    rng = np.random.default_rng(1)
+    y, p = _mixture(rate, 0.3, 20_000, rng)  # calibrated for 0.3, drawn at rate
+    assert estimate_edge_rate(p, 0.3) == pytest.approx(y.mean(), abs=0.01)
+    # the shifted probabilities are calibrated: they sum to the edges
+    q = prior_shift(p, estimate_edge_rate(p, 0.3), 0.3)
+    assert q.sum() == pytest.approx(y.sum(), rel=0.06)
+    assert abs(p.sum() - y.sum()) > 0.1 * y.sum() or rate == 0.3
+
+
+def test_estimate_edge_rate_stays_small_when_nothing_looks_like_an_edge():
+    p = np.full(500, 1e-4)
+    rate = estimate_edge_rate(p, 0.2)
+    assert 0 < rate < 2.0 / 500  # half a pseudo-edge, not 0
+    assert estimate_edge_rate(np.empty(0), 0.2) == 0.2
+    assert estimate_edge_rate(p, 0.0) == 0.0  # no edge labelled: no shift
+
+
+def test_calibrator_set_edge_rate_shifts_transform_but_not_unshifted_scores():
+    rng = np.random.default_rng(2)
+    y, p = _mixture(0.25, 0.25, 4000, rng)
+    z = np.log(p / (1 - p))
+    cal = EdgeCalibrator("platt").fit(z, y)
+    assert cal.base_rate_ == pytest.approx(y.mean())
+    assert cal.edge_rate_ == cal.base_rate_
+    before = cal.transform(z)
+    cal.set_edge_rate(0.05)
+    assert cal.edge_rate_ == 0.05
+    np.testing.assert_allclose(cal.transform(z, shift=False), before)
+    np.testing.assert_allclose(
+        cal.transform(z), prior_shift(before, 0.05, cal.base_rate_), rtol=1e-12
+    )
+    # an older pickle (no rates) transforms as before
+    del cal.edge_rate_
+    np.testing.assert_allclose(cal.transform(z), before)
+
+
+def test_edge_rate_corrects_a_prior_that_lists_edges_too_often():
+    sem = make_sem(400, 20, n_interventions=6, random_state=7)
+    truth = sem.adjacency
+    # a database-like prior: a third of its pairs are edges, ~10 x their rate
+    prior = make_prior(truth, fraction=0.15, balance=0.33, random_state=7)
+    kw = dict(image_size=8, hidden_dim=16, max_epochs=15, random_state=0)
+    fits = {
+        r: CausalStructureEstimator(edge_rate=r, **kw).fit(sem.X, prior=prior)
+        for r in ("auto", None, 0.01)
+    }
+    un = np.isnan(prior) & ~np.eye(20, dtype=bool)
+    edges = truth[un].sum()
+    auto, none, fixed = fits["auto"], fits[None], fits[0.01]
+    assert none.edge_rate_ == pytest.approx(none.calibrator_.base_rate_)
+    assert none.calibrator_.base_rate_ > 0.2
+    assert fixed.edge_rate_ == 0.01
+    # the estimated share is near the true one, far below the prior's
+    assert abs(auto.edge_rate_ - truth[un].mean()) < 0.03
+    sums = {r: est.predict_proba()[un].sum() for r, est in fits.items()}
+    assert sums[None] > 2.0 * edges  # the prior's share: far too many
+    assert abs(sums["auto"] - edges) < abs(sums[None] - edges) / 3
+    # same fit, same ranking; labelled pairs keep their scores
+    for est in (auto, fixed):
+        np.testing.assert_array_equal(est.prior_scores_, none.prior_scores_)
+        assert edge_average_precision(
+            truth, est.predict_proba(), mask=un
+        ) == pytest.approx(edge_average_precision(truth, none.predict_proba(), mask=un))
+
+
+@pytest.mark.parametrize("rate", [0.0, 1.0, -0.1, "estimate", True])
+def test_edge_rate_rejects_values_outside_the_open_unit_interval(sem, rate):
+    prior = make_prior(sem.adjacency, fraction=0.4, random_state=0)
+    est = CausalStructureEstimator(edge_rate=rate, **TINY)
+    with pytest.raises(ValueError, match=r"edge_rate must be 'auto', None or"):
+        est.fit(sem.X, prior=prior)
+    assert not hasattr(est, "net_")
+
+
+def test_edge_rate_needs_a_fitted_map():
+    rng = np.random.default_rng(3)
+    y = np.r_[np.ones(3), np.zeros(40)]  # 3 edges: no map, class weights only
+    with pytest.warns(UserWarning, match="only 3 edges"):
+        cal = EdgeCalibrator().fit(rng.normal(size=y.size), y, pos_weight=4.0)
+    assert not cal.fitted_map_
+    z = rng.normal(size=10)
+    before = cal.transform(z)
+    cal.set_edge_rate(0.01)
+    assert cal.edge_rate_ == cal.base_rate_
+    np.testing.assert_array_equal(cal.transform(z), before)

@@ -167,6 +167,10 @@ BAD = {
         lambda f: _fit(f, *FAST, "--symmetries", "mirror"),
         "--symmetries: symmetries must be None or a list of names from",
     ),
+    "edge_rate_out_of_range": (
+        lambda f: _causal(f, "--edge-rate", "2"),
+        "--edge-rate: expected auto, none or a share of edges in (0, 1)",
+    ),
     # output paths: checked before any work
     "out_is_directory": (lambda f: _causal(f, out=f.tmp), "is a directory"),
     "out_ends_in_slash": (
@@ -529,6 +533,21 @@ def test_causal_round_trip(files, capsys):
         f"wrote the graph plot to {plot}",
     ]
     assert err.rstrip().splitlines()[-1].startswith("done in ")
+
+
+def test_causal_edge_rate_reaches_the_estimator(files, monkeypatch):
+    from skdyncausal.causal import CausalStructureEstimator
+
+    seen, fit = [], CausalStructureEstimator.fit
+
+    def spy(self, *args, **kwargs):
+        seen.append(self.edge_rate)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(CausalStructureEstimator, "fit", spy)
+    for rate in ([], ["--edge-rate", "none"], ["--edge-rate", "0.01"]):
+        assert main(_causal(files, *rate, "--force", *FAST)) == 0
+    assert seen == ["auto", None, 0.01]
 
 
 def test_causal_accepts_an_edge_list_prior(files):

@@ -58,7 +58,10 @@ def prior_scores(shape, pairs, logits, calibrator):
     the pairs ``(i, j, ...)`` (through ``calibrator`` if not None), NaN
     elsewhere."""
     out = np.full(shape, np.nan, dtype=np.float32)
-    proba = expit(logits) if calibrator is None else calibrator.transform(logits)
+    if calibrator is None:
+        proba = expit(logits)
+    else:  # labelled pairs: the labels' base rate, no prior shift
+        proba = calibrator.transform(logits, shift=False)
     out[pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)] = proba
     return out
 

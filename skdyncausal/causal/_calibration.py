@@ -27,9 +27,15 @@ All are increasing in the logit (the beta part keeps ``"auto"`` strictly so,
 inside the isotonic steps), so the ranking of the pairs (AUROC, AUPRC) is the
 same as without calibration.
 
-Platt scaling makes the probabilities right for pairs drawn like the labelled
-ones; when the prior lists edges more often than they occur among the other
-pairs, the probabilities of those pairs are still too high.
+Any such map makes the probabilities right for pairs drawn like the labelled
+ones. A prior read off a database lists known edges more often than edges
+occur among the other pairs (or, built from a few experiments, less often),
+so the map learns the wrong base rate for them. :meth:`EdgeCalibrator.set_edge_rate`
+moves the map to another edge rate among the pairs to predict: Bayes' rule
+with the two base rates multiplies every odds by the same factor
+(a prior shift; Saerens, Latinne & Decaestecker, 2002), and
+:func:`estimate_edge_rate` finds that rate from the probabilities of the
+unlabelled pairs alone, by the EM algorithm of the same paper.
 """
 
 import warnings
@@ -39,13 +45,20 @@ from scipy.special import expit, log_expit
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-__all__ = ["EdgeCalibrator", "exclusive_directions", "exclusive_factors"]
+__all__ = [
+    "EdgeCalibrator",
+    "estimate_edge_rate",
+    "exclusive_directions",
+    "exclusive_factors",
+]
 
 # labelled pairs of each label needed to rescale the logits (Platt scaling)
 _MIN_PER_CLASS = 5
 # labelled edges at which "auto" gives the isotonic fit half the weight
 _ISOTONIC_HALF = 100.0
 METHODS = ("auto", "beta", "platt")
+# edge rates are kept inside [_RATE_FLOOR, 1 - _RATE_FLOOR]: finite odds
+_RATE_FLOOR = 1e-6
 
 
 def _features(z, method):
@@ -81,6 +94,13 @@ class EdgeCalibrator:
         ``"beta"``, ``"platt"`` and too few labels.
     n_pairs_ : int
         Labelled pairs the scaling was fitted on.
+    base_rate_ : float
+        Share of edges among them: the base rate the map is right for.
+    fitted_map_ : bool
+        Whether the map was fitted (at least 5 pairs of each label).
+    edge_rate_ : float
+        Share of edges among the pairs to predict, which :meth:`transform`
+        assumes; ``base_rate_`` until :meth:`set_edge_rate` changes it.
 
     Examples
     --------
@@ -105,12 +125,15 @@ class EdgeCalibrator:
         z = np.asarray(logits, dtype=np.float64) + self.weight_shift_
         y = np.asarray(labels, dtype=np.float64)
         self.n_pairs_ = int(y.size)
+        self.base_rate_ = float(y.mean()) if y.size else 0.5
+        self.edge_rate_ = self.base_rate_
         # identity: Platt slope 1; beta a = b = 1 (ln q + -ln(1 - q) = z)
         self.coef_ = np.ones(1 if self.method == "platt" else 2)
         self.intercept_ = 0.0
         self.isotonic_, self.isotonic_weight_ = None, 0.0
         n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
-        if min(n_pos, n_neg) >= _MIN_PER_CLASS:
+        self.fitted_map_ = min(n_pos, n_neg) >= _MIN_PER_CLASS
+        if self.fitted_map_:
             model = LogisticRegression(C=1.0).fit(_features(z, self.method), y)
             # a negative coefficient could reverse the ranking: keep the map
             # increasing (and strictly so through a small floor)
@@ -134,14 +157,83 @@ class EdgeCalibrator:
             )
         return self
 
-    def transform(self, logits):
-        """Calibrated probabilities of the pairs with these logits."""
+    def set_edge_rate(self, rate):
+        """Assume ``rate`` edges among the pairs to predict (a prior shift).
+
+        ``transform`` then multiplies the odds of the labelled pairs' map by
+        ``rate / (1 - rate) * (1 - base_rate_) / base_rate_``, Bayes' rule
+        for the same pair evidence under another base rate. The order of
+        the pairs is kept. Without a fitted map (fewer than 5 pairs of a
+        label: the probabilities are not calibrated for any base rate)
+        nothing changes.
+        """
+        self.edge_rate_ = self.base_rate_
+        if getattr(self, "fitted_map_", False):
+            self.edge_rate_ = float(np.clip(rate, _RATE_FLOOR, 1.0 - _RATE_FLOOR))
+        return self
+
+    def transform(self, logits, *, shift=True):
+        """Calibrated probabilities of the pairs with these logits.
+
+        ``shift=False``: for pairs drawn like the labelled ones (the
+        out-of-fold scores of the labelled pairs), without the prior shift
+        of :meth:`set_edge_rate`.
+        """
         z = np.asarray(logits, dtype=np.float64) + self.weight_shift_
         p = expit(_features(z, self.method) @ self.coef_ + self.intercept_)
-        if getattr(self, "isotonic_", None) is None:  # also older pickles
+        if getattr(self, "isotonic_", None) is not None:  # also older pickles
+            w = self.isotonic_weight_
+            iso = self.isotonic_.predict(z.ravel()).reshape(z.shape)
+            p = (1.0 - w) * p + w * iso
+        rate = getattr(self, "edge_rate_", None)
+        if not shift or rate is None or rate == self.base_rate_:
             return p
-        w = self.isotonic_weight_
-        return (1.0 - w) * p + w * self.isotonic_.predict(z.ravel()).reshape(z.shape)
+        return prior_shift(p, rate, self.base_rate_)
+
+
+def prior_shift(proba, rate, base_rate):
+    """Probabilities right for the base rate ``base_rate`` moved to ``rate``:
+    every odds times ``rate / (1 - rate) * (1 - base_rate) / base_rate``."""
+    p = np.asarray(proba, dtype=np.float64)
+    up = rate * (1.0 - base_rate)
+    down = (1.0 - rate) * base_rate
+    return up * p / (up * p + down * (1.0 - p))
+
+
+def estimate_edge_rate(proba, base_rate, *, max_iter=1000, tol=1e-7):
+    """Share of edges among pairs whose probabilities are right for another
+    base rate: the EM algorithm of Saerens, Latinne & Decaestecker (2002).
+
+    Repeats ``rate <- (sum(prior_shift(proba, rate, base_rate)) + 1/2) /
+    (n + 1)`` from ``rate = base_rate``: the expected number of edges among
+    the ``n`` pairs under the current rate, with the half pseudo-count of
+    Jeffreys' prior, so that a set of pairs none of which looks like an edge
+    gets a small rate rather than 0 (the maximum-likelihood fixed point the
+    plain iteration of the paper converges to). If the pairs are drawn like
+    the labelled ones the rate stays near ``base_rate``.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n,)
+        Calibrated probabilities (for the base rate) of unlabelled pairs.
+    base_rate : float in (0, 1)
+        Share of edges among the pairs the calibration was fitted on.
+
+    Returns
+    -------
+    rate : float
+    """
+    p = np.clip(np.asarray(proba, dtype=np.float64).ravel(), 0.0, 1.0)
+    if p.size == 0 or not 0.0 < base_rate < 1.0:
+        return float(base_rate)
+    rate = float(base_rate)
+    for _ in range(max_iter):
+        new = (float(prior_shift(p, rate, base_rate).sum()) + 0.5) / (p.size + 1.0)
+        new = min(max(new, _RATE_FLOOR), 1.0 - _RATE_FLOOR)
+        if abs(new - rate) < tol:
+            return new
+        rate = new
+    return rate
 
 
 def exclusive_factors(p_ij, p_ji):

@@ -235,6 +235,18 @@ def check_params(est):
     check.flag("baseline_offset")
     check.real("knockout_dropout", 0, 1)
     check.choice("calibration", ("auto", "beta", "platt", None))
+    rate = est.edge_rate
+    check.check(
+        rate is None
+        or (isinstance(rate, str) and rate == "auto")
+        or (
+            isinstance(rate, numbers.Real)
+            and not isinstance(rate, bool)
+            and 0.0 < float(rate) < 1.0
+        ),
+        "edge_rate must be 'auto', None or the share of edges among the "
+        f"unlabelled pairs, a float in (0, 1) such as 0.02; got {rate!r}",
+    )
     check.flag("exclusive_directions")
     check.integer("prior_folds", 2, allow_none=True)
     check.choice("prior_cleaning", ("refit", None))
