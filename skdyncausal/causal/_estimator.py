@@ -239,8 +239,9 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         labelled edges) the edge rate levels off over a wide middle band of
         logits, which the beta map alone overstates: on the calibration
         benchmark's seeds 200-202 (``causal_calibration_scale.md``, the same
-        fits) the largest pooled decile gap is 0.064 with ``"auto"`` and
-        0.108 with ``"beta"``; at p = 30 the two are within a few hundredths.
+        fits, before ``edge_rate``) the largest pooled decile gap was 0.064
+        with ``"auto"`` and 0.108 with ``"beta"``; at p = 30 the two are
+        within a few hundredths.
         The ranking is unchanged. With fewer than 5 such edges
         (or absences) only the class weights are taken off, with a warning.
         The ``prior_cleaning`` flags read the beta map (Platt with
