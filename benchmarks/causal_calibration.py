@@ -243,22 +243,19 @@ def run(setting_name, seed, args, pooled):
             row[f"{key} {tag}"] = value
         sel = mask & ~np.eye(args.p, dtype=bool)
         pooled.setdefault((setting_name, tag), []).append((M[sel], truth[sel]))
+
+    def refit(A):  # the same data, settings and seed, another prior
+        return fit(
+            data.X, A, iv, labels, seed, args.epochs, args.calibration, args.prior_folds
+        )
+
     row.update(base_rates(est, truth, clean, mask, "clean", setting_name, pooled))
     rate = float(truth[~np.eye(args.p, dtype=bool)].mean())
     for kind, (fraction, times) in SHIFTED_PRIORS.items():
         shifted = make_prior(
             truth, fraction=fraction, balance=min(1.0, times * rate), random_state=seed
         )
-        est_s = fit(
-            data.X,
-            shifted,
-            iv,
-            labels,
-            seed,
-            args.epochs,
-            args.calibration,
-            args.prior_folds,
-        )
+        est_s = refit(shifted)
         mask_s = np.isnan(shifted) & np.isnan(shifted.T)
         row.update(
             base_rates(est_s, truth, shifted, mask_s, kind, setting_name, pooled)
@@ -272,16 +269,7 @@ def run(setting_name, seed, args, pooled):
         )
     for flip in FLIPS:
         wrong = make_prior(truth, fraction=args.fraction, random_state=seed, flip=flip)
-        est_f = fit(
-            data.X,
-            wrong,
-            iv,
-            labels,
-            seed,
-            args.epochs,
-            args.calibration,
-            args.prior_folds,
-        )
+        est_f = refit(wrong)
         row[f"drop {flip:g}"] = row["AUPRC"] - edge_average_precision(
             truth, est_f.predict_proba(), mask=mask
         )
