@@ -170,14 +170,31 @@ def unshifted_proba(est):
         est._cache = {}
 
 
+def estimate_text(est):
+    """The EM estimate of the share of edges, its likelihood ratio and
+    whether ``edge_rate="auto"`` used it."""
+    cal = est.calibrator_
+    if getattr(cal, "estimated_edge_rate_", None) is None:
+        return "none (no fitted map)"
+    used = "used" if est.edge_rate_ != cal.base_rate_ else "not used"
+    return (
+        f"{cal.estimated_edge_rate_:.4f} (likelihood ratio "
+        f"{cal.edge_rate_statistic_:.1f}, {used})"
+    )
+
+
 def base_rates(est, truth, prior, mask, kind, setting_name, pooled):
     """Columns of the base-rate table for one fit (``kind`` of prior)."""
     off = ~np.eye(len(truth), dtype=bool)
     sel = mask & off
     edges = max(float(truth[sel].sum()), 1.0)
+    cal = est.calibrator_
+    estimate = getattr(cal, "estimated_edge_rate_", None)
     row = {
-        f"{kind} labelled share": est.calibrator_.base_rate_,
-        f"{kind} estimated share": est.edge_rate_,
+        f"{kind} labelled share": cal.base_rate_,
+        # no estimate without a fitted map: the labelled share stays
+        f"{kind} estimated share": cal.base_rate_ if estimate is None else estimate,
+        f"{kind} used": float(est.edge_rate_ != cal.base_rate_),
         f"{kind} true share": float(truth[np.isnan(prior) & off].mean()),
     }
     for tag, P in (("auto", est.predict_proba()), ("none", unshifted_proba(est))):
@@ -445,6 +462,7 @@ def base_rate_table(frame, pooled):
         "labelled share",
         "true share (unlabelled)",
         "estimated share",
+        "estimate used",
         "ΣP / edges (auto)",
         "ΣP / edges (None)",
         "edges among P>0.5 (auto)",
@@ -456,6 +474,7 @@ def base_rate_table(frame, pooled):
         "labelled share",
         "true share",
         "estimated share",
+        "used",
         "sum/edges auto",
         "sum/edges none",
         "precision auto",
@@ -563,7 +582,9 @@ def main(argv=None):
         "Base rates. The calibration is fitted on labelled pairs; "
         "`edge_rate='auto'` (the default) estimates the share of edges among "
         "the unlabelled pairs from their calibrated probabilities and moves "
-        "every probability to it, `edge_rate=None` keeps the labelled pairs' "
+        "every probability to it when a likelihood-ratio test at the 5 % level "
+        "tells it from the labelled pairs' share (estimate used: the share of "
+        "fits where it did), `edge_rate=None` keeps the labelled pairs' "
         "share (the same fit). Priors: the clean one above, one that lists "
         "edges three times too often (10 % of the pairs, `make_prior(balance=3 "
         "× the graph's share)`) and one that lists them three times too rarely "
@@ -625,7 +646,7 @@ def scale(args, argv):
         kinds = (P_raw, beta_proba(est), P, exclusive(est), unshifted_proba(est))
         shares.append(
             f"seed {seed}: labelled share of edges {est.calibrator_.base_rate_:.4f}, "
-            f"estimated among the unlabelled pairs {est.edge_rate_:.4f}, true "
+            f"estimated among the unlabelled pairs {estimate_text(est)}, true "
             f"{data.adjacency[np.isnan(prior) & ~np.eye(p, dtype=bool)].mean():.4f}."
         )
         print(shares[-1], flush=True)
@@ -677,9 +698,10 @@ def scale(args, argv):
         "|---|---|---|---|---|---|---|",
         *rows,
         "",
-        "Shares of edges (`edge_rate='auto'`; labelled: the pairs the "
-        "calibration is fitted on; the others: the pairs outside the prior): "
-        + " ".join(shares),
+        "Shares of edges (`edge_rate='auto'`: the estimate, its likelihood "
+        "ratio against the labelled share and whether it was used, from 3.84 "
+        "up; labelled: the pairs the calibration is fitted on; the others: the "
+        "pairs outside the prior): " + " ".join(shares),
         "",
         "Deciles of the pooled pairs:",
         "",

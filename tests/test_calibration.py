@@ -8,7 +8,9 @@ from sklearn.calibration import CalibrationDisplay, calibration_curve
 from skdyncausal import CausalStructureEstimator
 from skdyncausal.causal._audit import contradicted_labels, label_error_probability
 from skdyncausal.causal._calibration import (
+    SHIFT_CHI2,
     EdgeCalibrator,
+    edge_rate_statistic,
     estimate_edge_rate,
     exclusive_directions,
     prior_shift,
@@ -386,6 +388,24 @@ def test_estimate_edge_rate_finds_the_share_of_edges_among_new_pairs(rate):
     assert abs(p.sum() - y.sum()) > 0.1 * y.sum() or rate == 0.3
 
 
+def test_edge_rate_statistic_is_chi_square_without_a_shift_and_large_with_one():
+    rng = np.random.default_rng(3)
+
+    def statistic(rate):
+        _, p = _mixture(rate, 0.1, 2000, rng)  # calibrated for 0.1
+        return edge_rate_statistic(p, estimate_edge_rate(p, 0.1), 0.1)
+
+    null = np.array([statistic(0.1) for _ in range(300)])
+    assert null.min() >= 0.0
+    # drawn like the labelled pairs: above the 5 % threshold about 5 % of the time
+    assert 0.02 <= (null >= SHIFT_CHI2).mean() <= 0.09
+    assert np.median(null) == pytest.approx(0.455, abs=0.15)  # chi2(1) median
+    # a third of the labelled share among 2,000 pairs: beyond any doubt
+    assert min(statistic(0.033) for _ in range(20)) > 5 * SHIFT_CHI2
+    assert edge_rate_statistic(np.empty(0), 0.05, 0.1) == 0.0
+    assert edge_rate_statistic(np.full(10, 0.3), 0.1, 0.1) == 0.0
+
+
 def test_estimate_edge_rate_stays_small_when_nothing_looks_like_an_edge():
     p = np.full(500, 1e-4)
     rate = estimate_edge_rate(p, 0.2)
@@ -429,8 +449,12 @@ def test_edge_rate_corrects_a_prior_that_lists_edges_too_often():
     assert none.edge_rate_ == pytest.approx(none.calibrator_.base_rate_)
     assert none.calibrator_.base_rate_ > 0.2
     assert fixed.edge_rate_ == 0.01
-    # the estimated share is near the true one, far below the prior's
+    # the estimated share is near the true one, far below the prior's, and
+    # far beyond sampling noise, so it is used
     assert abs(auto.edge_rate_ - truth[un].mean()) < 0.03
+    assert auto.calibrator_.estimated_edge_rate_ == auto.edge_rate_
+    assert auto.calibrator_.edge_rate_statistic_ > SHIFT_CHI2
+    assert none.calibrator_.edge_rate_statistic_ is None
     sums = {r: est.predict_proba()[un].sum() for r, est in fits.items()}
     assert sums[None] > 2.0 * edges  # the prior's share: far too many
     assert abs(sums["auto"] - edges) < abs(sums[None] - edges) / 3

@@ -47,6 +47,7 @@ from sklearn.linear_model import LogisticRegression
 
 __all__ = [
     "EdgeCalibrator",
+    "edge_rate_statistic",
     "estimate_edge_rate",
     "exclusive_directions",
     "exclusive_factors",
@@ -59,6 +60,9 @@ _ISOTONIC_HALF = 100.0
 METHODS = ("auto", "beta", "platt")
 # edge rates are kept inside [_RATE_FLOOR, 1 - _RATE_FLOOR]: finite odds
 _RATE_FLOOR = 1e-6
+#: 95 % quantile of the chi-square law with one degree of freedom: the
+#: likelihood-ratio statistic an estimated share of edges must reach to be used
+SHIFT_CHI2 = 3.841
 
 
 def _features(z, method):
@@ -101,6 +105,14 @@ class EdgeCalibrator:
     edge_rate_ : float
         Share of edges among the pairs to predict, which :meth:`transform`
         assumes; ``base_rate_`` until :meth:`set_edge_rate` changes it.
+    estimated_edge_rate_ : float or None
+        With ``CausalStructureEstimator(edge_rate="auto")``: the share of
+        edges estimated among the unlabelled pairs, whether used or not;
+        else None.
+    edge_rate_statistic_ : float or None
+        Its likelihood-ratio statistic against ``base_rate_``
+        (:func:`edge_rate_statistic`); the estimate is used (becomes
+        ``edge_rate_``) only from ``SHIFT_CHI2`` = 3.841 up, the 5 % level.
 
     Examples
     --------
@@ -127,6 +139,7 @@ class EdgeCalibrator:
         self.n_pairs_ = int(y.size)
         self.base_rate_ = float(y.mean()) if y.size else 0.5
         self.edge_rate_ = self.base_rate_
+        self.estimated_edge_rate_ = self.edge_rate_statistic_ = None
         # identity: Platt slope 1; beta a = b = 1 (ln q + -ln(1 - q) = z)
         self.coef_ = np.ones(1 if self.method == "platt" else 2)
         self.intercept_ = 0.0
@@ -234,6 +247,34 @@ def estimate_edge_rate(proba, base_rate, *, max_iter=1000, tol=1e-7):
             return new
         rate = new
     return rate
+
+
+def edge_rate_statistic(proba, rate, base_rate):
+    """Likelihood-ratio statistic of the share ``rate`` against ``base_rate``.
+
+    ``2 * (log L(rate) - log L(base_rate))``, where ``L`` is the likelihood
+    of the unlabelled pairs' probabilities under the prior-shift model of
+    :func:`estimate_edge_rate` (each pair an edge with the shifted
+    probability). About chi-square with one degree of freedom when the
+    pairs are drawn like the labelled ones, so above 3.84 the two shares
+    differ beyond sampling noise at the 5 % level. Never negative.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n,)
+        Calibrated probabilities (for ``base_rate``) of unlabelled pairs.
+    rate, base_rate : float in (0, 1)
+
+    Returns
+    -------
+    statistic : float
+    """
+    p = np.clip(np.asarray(proba, dtype=np.float64).ravel(), 0.0, 1.0)
+    if p.size == 0 or not (0.0 < base_rate < 1.0 and 0.0 < rate < 1.0):
+        return 0.0
+    # log of the mixture density ratio: rate/base * p + (1-rate)/(1-base) * (1-p)
+    ratio = rate / base_rate * p + (1.0 - rate) / (1.0 - base_rate) * (1.0 - p)
+    return max(2.0 * float(np.log(np.maximum(ratio, 1e-300)).sum()), 0.0)
 
 
 def exclusive_factors(p_ij, p_ji):

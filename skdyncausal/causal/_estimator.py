@@ -25,7 +25,9 @@ from .._base import (
 from .._validation import check_int, flag_problem
 from ._audit import contradicted_labels, cross_fitted_prior, prior_scores
 from ._calibration import (
+    SHIFT_CHI2,
     EdgeCalibrator,
+    edge_rate_statistic,
     estimate_edge_rate,
     exclusive_directions,
     exclusive_factors,
@@ -646,7 +648,22 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             src, dst = src[keep], dst[keep]
         logits = self._pair_logits(np.column_stack([src, dst]))
         proba = calibrator.transform(logits, shift=False)
-        calibrator.set_edge_rate(estimate_edge_rate(proba, calibrator.base_rate_))
+        base = calibrator.base_rate_
+        rate = estimate_edge_rate(proba, base)
+        statistic = edge_rate_statistic(proba, rate, base)
+        # kept for the user: the estimate and its evidence, used or not
+        calibrator.estimated_edge_rate_ = rate
+        calibrator.edge_rate_statistic_ = statistic
+        if statistic >= SHIFT_CHI2:  # else within sampling noise of the base
+            calibrator.set_edge_rate(rate)
+        if self.verbose:
+            used = "used" if statistic >= SHIFT_CHI2 else "not used"
+            print(
+                f"edge_rate: labelled share of edges {base:.4g}, estimated among "
+                f"{src.size} unlabelled pairs {rate:.4g} (likelihood ratio "
+                f"{statistic:.2f}, {used}; threshold {SHIFT_CHI2})",
+                flush=True,
+            )
 
     def _split(self, A, seed, exclude=None):
         """Set ``train_pairs_`` and ``validation_pairs_`` from the prior A,
