@@ -982,7 +982,8 @@ def _add_causal_parser(sub):
         default="auto",
         metavar="RATE",
         help="share of edges among the pairs outside the prior, for the "
-        "probabilities: auto (estimated from the data), none (the prior's "
+        "probabilities: auto (estimated from the data, used when it differs "
+        "from the prior's share beyond sampling noise), none (the prior's "
         "share) or a number in (0, 1) (default: auto)",
     )
     _add_fit_options(causal, epochs=60)
