@@ -171,14 +171,14 @@ def unshifted_proba(est):
 
 
 def estimate_text(est):
-    """The EM estimate of the share of edges, its likelihood ratio and
+    """The EM estimate of the share of edges, its test statistic and
     whether ``edge_rate="auto"`` used it."""
     cal = est.calibrator_
     if getattr(cal, "estimated_edge_rate_", None) is None:
         return "none (no fitted map)"
     used = "used" if est.edge_rate_ != cal.base_rate_ else "not used"
     return (
-        f"{cal.estimated_edge_rate_:.4f} (likelihood ratio "
+        f"{cal.estimated_edge_rate_:.4f} (test statistic "
         f"{cal.edge_rate_statistic_:.1f}, {used})"
     )
 
@@ -582,7 +582,7 @@ def main(argv=None):
         "Base rates. The calibration is fitted on labelled pairs; "
         "`edge_rate='auto'` (the default) estimates the share of edges among "
         "the unlabelled pairs from their calibrated probabilities and moves "
-        "every probability to it when a likelihood-ratio test at the 5 % level "
+        "every probability to it when a test at the 5 % level "
         "tells it from the labelled pairs' share (estimate used: the share of "
         "fits where it did), `edge_rate=None` keeps the labelled pairs' "
         "share (the same fit). Priors: the clean one above, one that lists "
@@ -698,8 +698,8 @@ def scale(args, argv):
         "|---|---|---|---|---|---|---|",
         *rows,
         "",
-        "Shares of edges (`edge_rate='auto'`: the estimate, its likelihood "
-        "ratio against the labelled share and whether it was used, from 3.84 "
+        "Shares of edges (`edge_rate='auto'`: the estimate, its test "
+        "statistic against the labelled share and whether it was used, from 3.84 "
         "up; labelled: the pairs the calibration is fitted on; the others: the "
         "pairs outside the prior): " + " ".join(shares),
         "",

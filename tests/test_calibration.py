@@ -406,6 +406,23 @@ def test_edge_rate_statistic_is_chi_square_without_a_shift_and_large_with_one():
     assert edge_rate_statistic(np.full(10, 0.3), 0.1, 0.1) == 0.0
 
 
+def test_edge_rate_statistic_counts_the_labelled_shares_own_noise():
+    # 300 labelled pairs drawn at 0.1: their share is off by ~0.017, and a
+    # calibration fitted on them learns it; 5,000 unlabelled pairs drawn at 0.1
+    rng = np.random.default_rng(4)
+    tested = {None: [], 300: []}
+    for _ in range(200):
+        base = float((rng.random(300) < 0.1).mean())
+        _, exact = _mixture(0.1, 0.1, 5000, rng)
+        p = prior_shift(exact, base, 0.1)  # calibrated for the labelled share
+        rate = estimate_edge_rate(p, base)
+        for n in tested:
+            tested[n].append(edge_rate_statistic(p, rate, base, n) >= SHIFT_CHI2)
+    # ignoring it, the test sees a shift in far more than 5 % of the cases
+    assert np.mean(tested[None]) > 0.3
+    assert 0.01 <= np.mean(tested[300]) <= 0.1
+
+
 def test_estimate_edge_rate_stays_small_when_nothing_looks_like_an_edge():
     p = np.full(500, 1e-4)
     rate = estimate_edge_rate(p, 0.2)

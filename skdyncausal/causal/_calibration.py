@@ -41,6 +41,7 @@ unlabelled pairs alone, by the EM algorithm of the same paper.
 import warnings
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 from scipy.special import expit, log_expit
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
@@ -60,8 +61,8 @@ _ISOTONIC_HALF = 100.0
 METHODS = ("auto", "beta", "platt")
 # edge rates are kept inside [_RATE_FLOOR, 1 - _RATE_FLOOR]: finite odds
 _RATE_FLOOR = 1e-6
-#: 95 % quantile of the chi-square law with one degree of freedom: the
-#: likelihood-ratio statistic an estimated share of edges must reach to be used
+#: 95 % quantile of the chi-square law with one degree of freedom: the test
+#: statistic an estimated share of edges must reach to be used
 SHIFT_CHI2 = 3.841
 
 
@@ -111,7 +112,8 @@ class EdgeCalibrator:
         else None.
     edge_rate_statistic_ : float or None
         Its likelihood-ratio statistic against ``base_rate_``
-        (:func:`edge_rate_statistic`); the estimate is used (becomes
+        (:func:`edge_rate_statistic`, with the labelled share's own sampling
+        noise); the estimate is used (becomes
         ``edge_rate_``) only from ``SHIFT_CHI2`` = 3.841 up, the 5 % level.
 
     Examples
@@ -249,21 +251,32 @@ def estimate_edge_rate(proba, base_rate, *, max_iter=1000, tol=1e-7):
     return rate
 
 
-def edge_rate_statistic(proba, rate, base_rate):
-    """Likelihood-ratio statistic of the share ``rate`` against ``base_rate``.
+def edge_rate_statistic(proba, rate, base_rate, n_labelled=None):
+    """Likelihood-ratio statistic of the share ``rate`` estimated among
+    unlabelled pairs against the labelled pairs' share ``base_rate``.
 
-    ``2 * (log L(rate) - log L(base_rate))``, where ``L`` is the likelihood
-    of the unlabelled pairs' probabilities under the prior-shift model of
+    The unlabelled pairs' likelihood is the prior-shift model of
     :func:`estimate_edge_rate` (each pair an edge with the shifted
-    probability). About chi-square with one degree of freedom when the
-    pairs are drawn like the labelled ones, so above 3.84 the two shares
-    differ beyond sampling noise at the 5 % level. Never negative.
+    probability). With ``n_labelled``, the labelled share is a sample
+    proportion too (binomial, ``n_labelled`` pairs), and the test compares
+    two shares, each free, with one share for both:
+    ``2 * (max log L(two shares) - max log L(one share))``. With a few
+    hundred labelled pairs the labelled share is the noisier of the two, and
+    leaving its noise out would call a shift in far more than 5 % of random
+    priors. None: the labelled share taken as exact,
+    ``2 * (log L(rate) - log L(base_rate))``.
+
+    About chi-square with one degree of freedom when the unlabelled pairs
+    are drawn like the labelled ones, so above 3.84 the two shares differ
+    beyond sampling noise at the 5 % level. Never negative.
 
     Parameters
     ----------
     proba : array-like of shape (n,)
         Calibrated probabilities (for ``base_rate``) of unlabelled pairs.
     rate, base_rate : float in (0, 1)
+    n_labelled : int or None, default=None
+        Labelled pairs ``base_rate`` was measured on.
 
     Returns
     -------
@@ -272,9 +285,32 @@ def edge_rate_statistic(proba, rate, base_rate):
     p = np.clip(np.asarray(proba, dtype=np.float64).ravel(), 0.0, 1.0)
     if p.size == 0 or not (0.0 < base_rate < 1.0 and 0.0 < rate < 1.0):
         return 0.0
-    # log of the mixture density ratio: rate/base * p + (1-rate)/(1-base) * (1-p)
-    ratio = rate / base_rate * p + (1.0 - rate) / (1.0 - base_rate) * (1.0 - p)
-    return max(2.0 * float(np.log(np.maximum(ratio, 1e-300)).sum()), 0.0)
+    # rate/b * p + (1 - rate)/(1 - b) * (1 - p) = slope * rate + level
+    slope = p / base_rate - (1.0 - p) / (1.0 - base_rate)
+    level = (1.0 - p) / (1.0 - base_rate)
+
+    def unlabelled(r):  # log L(r) - log L(base_rate), which is 0
+        return float(np.log(np.maximum(slope * r + level, 1e-300)).sum())
+
+    def labelled(r):  # binomial log likelihood of the labelled share
+        k = base_rate * n_labelled
+        return k * np.log(r) + (n_labelled - k) * np.log1p(-r)
+
+    if not n_labelled:
+        return max(2.0 * unlabelled(rate), 0.0)
+    # both log likelihoods are concave in the share, so the one shared share
+    # that fits best lies between the two separate best fits
+    lo, hi = sorted((rate, base_rate))
+    if hi - lo < 1e-12:
+        return 0.0
+    joint = minimize_scalar(
+        lambda r: -(labelled(r) + unlabelled(r)),
+        bounds=(lo, hi),
+        method="bounded",
+        options={"xatol": 1e-10 + 1e-6 * lo},
+    )
+    separate = labelled(base_rate) + unlabelled(rate)
+    return max(2.0 * float(separate + joint.fun), 0.0)
 
 
 def exclusive_factors(p_ij, p_ji):
