@@ -96,12 +96,12 @@ fig.savefig(output / "edge_calibration.png", dpi=110)
 # settings of the quality benchmark (p = 30, 3 seeds each; see
 # :doc:`/benchmarks/causal_calibration`): pooled over all of them, the largest
 # gap between the mean probability and the edge rate of a decile of pairs goes
-# from 0.38 (raw) to 0.17 (0.13 with ``edge_rate=None``), over the 0.1 target;
+# from 0.38 (raw) to 0.15 (0.13 with ``edge_rate=None``), over the 0.1 target;
 # at p = 1,000, with about 100 labelled edges, it was 0.139 when the estimated
 # share of edges was always used (0.101 with ``edge_rate=None``, 0.142 with the
 # beta map alone); the test that now decides did not use it on the seed rerun.
 # The map is fitted on labelled pairs; ``edge_rate="auto"`` (the default)
 # re-estimates the share of edges among the other pairs, which matters when a
 # prior lists edges more often than they occur: with priors listing them three
-# times too often the
-# pairs with P > 0.5 were edges in 79 % of cases against 70 % without it.
+# times too often the pairs with P > 0.5 were edges in 79 % of cases against
+# 70 % without it.
