@@ -668,14 +668,15 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         # kept for the user: the estimate and its evidence, used or not
         calibrator.estimated_edge_rate_ = rate
         calibrator.edge_rate_statistic_ = statistic
-        if statistic >= SHIFT_CHI2:  # else within sampling noise of the base
+        used = statistic >= SHIFT_CHI2  # else within sampling noise of the base
+        if used:
             calibrator.set_edge_rate(rate)
         if self.verbose:
-            used = "used" if statistic >= SHIFT_CHI2 else "not used"
             print(
                 f"edge_rate: labelled share of edges {base:.4g}, estimated among "
                 f"{src.size} unlabelled pairs {rate:.4g} (test statistic "
-                f"{statistic:.2f}, {used}; threshold {SHIFT_CHI2})",
+                f"{statistic:.2f}, {'used' if used else 'not used'}; threshold "
+                f"{SHIFT_CHI2})",
                 flush=True,
             )
 
