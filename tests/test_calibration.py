@@ -251,16 +251,24 @@ def test_contradicted_labels_use_the_average_score_of_the_other_label():
     assert not contradicted_labels(np.ones(4), np.zeros(4)).any()
 
 
-def test_prior_cleaning_leaves_out_wrong_labels_and_refits(sem):
+def test_prior_cleaning_leaves_out_wrong_labels_and_refits(sem, capsys):
     wrong = make_prior(sem.adjacency, fraction=0.6, random_state=2, flip=0.2)
     known = ~np.isnan(wrong)
     bad = known & (wrong != sem.adjacency)
     params = dict(**TINY, n_networks=3, random_state=0)
-    est = CausalStructureEstimator(**params)
+    est = CausalStructureEstimator(**params, verbose=1)
     est.fit(sem.X, prior=wrong, interventions=sem.interventions)
     dropped = est.prior_dropped_
     assert dropped.ndim == 2 and dropped.shape[1] == 2 and len(dropped)
     src, dst = dropped[:, 0], dropped[:, 1]
+    # verbose says how many of each label were left out, in good English
+    n_edges = int(wrong[src, dst].sum())
+    n_absent = len(dropped) - n_edges
+    edges = f"{n_edges} edge{'' if n_edges == 1 else 's'}"
+    absent = f"{n_absent} absence{'' if n_absent == 1 else 's'}"
+    out = capsys.readouterr().out
+    assert f"contradict {len(dropped)} of " in out
+    assert f"({edges}, {absent}); refitting" in out
     assert known[src, dst].all()
     # the wrong labels are over-represented among the pairs left out
     assert bad[src, dst].mean() > 2 * bad[known].mean()

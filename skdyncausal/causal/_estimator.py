@@ -716,10 +716,13 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         src, dst = dropped[:, 0].astype(np.int64), dropped[:, 1].astype(np.int64)
         if self.verbose:
             n_edges = int(dropped[:, 2].sum())
+            n_absent = int(flag.sum()) - n_edges
             print(
                 f"prior_cleaning: the out-of-fold scores contradict {flag.sum()} of "
-                f"{flag.size} labelled pairs ({n_edges} edges, "
-                f"{flag.sum() - n_edges} absences); refitting without them",
+                f"{flag.size} labelled pairs ({n_edges} "
+                f"{'edge' if n_edges == 1 else 'edges'}, {n_absent} "
+                f"{'absence' if n_absent == 1 else 'absences'}); refitting "
+                "without them",
                 flush=True,
             )
         A = self.prior_.copy()
