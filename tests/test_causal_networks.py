@@ -151,10 +151,17 @@ def test_out_of_fold_scores_of_every_labelled_pair(sem):
     cal = est.calibrator_
     assert np.isclose(cal.transform(z, shift=False)[0], est.prior_scores_[i, j])
     assert len(est.prior_conflicts()) == int(known.sum())
-    # the mean of the networks is what predict_proba returns
+    # predict_proba maps each network's logit (the map was fitted on one
+    # network's logits) and averages the probabilities
     with torch.no_grad():
+        each = [
+            module(**batch, fold=torch.tensor([k])).double().numpy() for k in range(3)
+        ]
         mean = module(**batch).double().numpy()
-    assert np.isclose(est.calibrator_.transform(mean)[0], est.predict_proba()[i, j])
+    np.testing.assert_allclose(np.mean(each, axis=0), mean, rtol=1e-5)
+    assert cal.per_network_
+    expected = np.mean([cal.transform(z) for z in each])
+    assert np.isclose(expected, est.predict_proba()[i, j])
     one = CausalStructureEstimator(**FAST, n_networks=1)
     one.fit(sem.X, prior=A, interventions=sem.interventions)
     assert one.prior_scores_ is None and len(one.net_.module_.towers) == 1

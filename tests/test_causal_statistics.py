@@ -115,12 +115,13 @@ def test_estimator_uses_the_featurizer_it_stores(sem):
     est.fit(sem.X, prior=prior, interventions=sem.interventions)
     data = est.featurizer_.prepare(sem.X, sem.interventions)
     feats = est.featurizer_.transform(data, est.validation_pairs_)
-    np.testing.assert_array_equal(
+    np.testing.assert_allclose(
         est._probabilities(feats),
         est.predict_proba()[
             est.validation_pairs_[:, 0].astype(int),
             est.validation_pairs_[:, 1].astype(int),
         ],
+        rtol=1e-6,
     )
 
 

@@ -245,7 +245,12 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         fits, before ``edge_rate``) the largest pooled decile gap was 0.064
         with ``"auto"`` and 0.108 with ``"beta"``; at p = 30 the two are
         within a few hundredths.
-        The ranking is unchanged. With fewer than 5 such edges
+        With several networks the map is fitted on one network's logit per
+        labelled pair (out of fold), so each network's logit of a pair is
+        mapped and the probabilities averaged (``calibrator_.per_network_``;
+        with ``prior_folds`` the refits' mean logits, so the mean logit is
+        mapped); a few pairs change places. With one network the ranking is
+        unchanged. With fewer than 5 such edges
         (or absences) only the class weights are taken off, with a warning.
         The ``prior_cleaning`` flags read the beta map (Platt with
         ``"platt"``). None: the network's probabilities, which follow the
@@ -636,6 +641,13 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
                 self.calibrator_ = EdgeCalibrator(self.calibration).fit(
                     held_logits, held_pairs[:, 2], pos_weight=self.pos_weight_
                 )
+                # fitted on one network's logit per pair (out of fold): the
+                # pairs to predict get the map of each network's logit,
+                # averaged, rather than the map of the networks' mean logit,
+                # whose spread is narrower (prior_folds: the refits' means)
+                self.calibrator_.per_network_ = (
+                    self.prior_folds is None and self.n_networks >= 2
+                )
                 self._set_edge_rate(A, seed)
             self.edge_rate_ = getattr(self.calibrator_, "edge_rate_", None)
             if self.prior_folds is not None or self.n_networks >= 2:
@@ -660,8 +672,9 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         if src.size > _EDGE_RATE_PAIRS:
             keep = np.sort(rng.choice(src.size, _EDGE_RATE_PAIRS, replace=False))
             src, dst = src[keep], dst[keep]
-        logits = self._pair_logits(np.column_stack([src, dst]))
-        proba = calibrator.transform(logits, shift=False)
+        logits = self._pair_logits(np.column_stack([src, dst]), per_network=True)
+        axis = 1 if logits.ndim == 2 else None
+        proba = calibrator.transform(logits, shift=False, axis=axis)
         base = calibrator.base_rate_
         rate = estimate_edge_rate(proba, base)
         statistic = edge_rate_statistic(proba, rate, base, calibrator.n_pairs_)
@@ -849,22 +862,55 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         )
 
     # ------------------------------------------------------------------ predict
+    def _per_network(self, feats):
+        """Whether the calibration maps each network's logit of these pairs
+        (it was fitted on single networks' out-of-fold logits) rather than
+        their mean; not for pairs that already name their network."""
+        return (
+            getattr(self.calibrator_, "per_network_", False)
+            and "fold" not in feats
+            and self.net_.module_.n_networks > 1
+        )
+
+    def _logits(self, feats):
+        """Logits of a block of scaled pair features: (m,) float64, the mean of
+        the networks, or (m, n_networks) where the calibration maps each."""
+        step, module = INFERENCE_PAIRS, self.net_.module_
+        if not self._per_network(feats):
+            return pair_probabilities(module, feats, self.device_, step, logits=True)
+        n = len(feats["src"])
+        return np.column_stack(
+            [  # fold k picks network k alone (evaluation mode)
+                pair_probabilities(
+                    module,
+                    {**feats, "fold": np.full(n, k, dtype=np.int64)},
+                    self.device_,
+                    step,
+                    logits=True,
+                )
+                for k in range(module.n_networks)
+            ]
+        )
+
     def _probabilities(self, feats):
         """Run the network on a block of scaled pair features: (m,) float64."""
-        step = INFERENCE_PAIRS
-        module = self.net_.module_
         if self.calibrator_ is None:
-            return pair_probabilities(module, feats, self.device_, step)
-        z = pair_probabilities(module, feats, self.device_, step, logits=True)
-        return self.calibrator_.transform(z)
+            module = self.net_.module_
+            return pair_probabilities(module, feats, self.device_, INFERENCE_PAIRS)
+        z = self._logits(feats)
+        return self.calibrator_.transform(z, axis=1 if z.ndim == 2 else None)
 
-    def _pair_logits(self, pairs):
-        """Network logits of the given pairs (n, 2+) from the fit data."""
+    def _pair_logits(self, pairs, *, per_network=False):
+        """Network logits of the given pairs (n, 2+) from the fit data: their
+        mean, or with ``per_network`` what the calibration maps (see
+        :meth:`_logits`)."""
         with self._threads():
             data = self._data_for(None, None)
             feats = self.featurizer_.transform(data, pairs)
-            step = INFERENCE_PAIRS
+            if per_network:
+                return self._logits(feats)
             module = self.net_.module_
+            step = INFERENCE_PAIRS
             return pair_probabilities(module, feats, self.device_, step, logits=True)
 
     def _data_for(self, X, interventions):
