@@ -98,8 +98,8 @@ fig.savefig(output / "edge_calibration.png", dpi=110)
 # gap between the mean probability and the edge rate of a decile of pairs goes
 # from 0.37 (raw) to 0.084 (0.101 with ``edge_rate=None``), within the 0.1
 # target (exactly calibrated probabilities would show 0.063 on as many pairs);
-# at p = 1,000, with about 100 labelled edges, it is 0.087 at the defaults
-# (0.127 with the beta map alone), within the target; there the test kept the
+# at p = 1,000, with about 100 labelled edges, it is 0.095 at the defaults
+# (0.133 with the beta map alone), within the target; there the test kept the
 # labelled share of edges in all three fits.
 # The map is fitted on labelled pairs; ``edge_rate="auto"`` (the default)
 # re-estimates the share of edges among the other pairs, which matters when a
