@@ -324,22 +324,28 @@ def run(setting_name, seed, args, pooled):
     return row
 
 
+def decile_rows(p, y, n_bins=10, min_score=0.05):
+    """(decile, pairs, mean P, edge rate, |gap|) over the deciles of the pairs
+    with P >= min_score (empty deciles left out)."""
+    keep = p >= min_score
+    p, y = p[keep], y[keep]
+    cuts = np.quantile(p, np.linspace(0, 1, n_bins + 1))[1:-1]
+    which = np.searchsorted(cuts, p, side="right")
+    rows = []
+    for k in range(n_bins):
+        m = which == k
+        if m.any():
+            mean, rate = p[m].mean(), y[m].mean()
+            rows.append((k + 1, int(m.sum()), mean, rate, abs(mean - rate)))
+    return rows
+
+
 def largest_gap(p, y, min_score=0.05):
     """Largest |mean P - edge rate| over the deciles of the pairs with
     P >= min_score (NaN under 10 such pairs)."""
-    keep = p >= min_score
-    if keep.sum() < 10:
+    if (p >= min_score).sum() < 10:
         return np.nan
-    p, y = p[keep], y[keep]
-    cuts = np.quantile(p, np.linspace(0, 1, 11))[1:-1]
-    which = np.searchsorted(cuts, p, side="right")
-    return float(
-        max(
-            abs(p[which == k].mean() - y[which == k].mean())
-            for k in range(10)
-            if (which == k).any()
-        )
-    )
+    return float(max(row[4] for row in decile_rows(p, y, min_score=min_score)))
 
 
 def pooled_gaps(pooled):
@@ -369,17 +375,7 @@ def reliability(parts, n_bins=10, min_score=0.05):
     """Markdown rows: deciles of the pooled pairs with P >= min_score."""
     p = np.concatenate([a for a, _ in parts])
     y = np.concatenate([b for _, b in parts])
-    keep = p >= min_score
-    p, y = p[keep], y[keep]
-    cuts = np.quantile(p, np.linspace(0, 1, n_bins + 1))[1:-1]
-    which = np.searchsorted(cuts, p, side="right")
-    rows = []
-    for k in range(n_bins):
-        m = which == k
-        if m.any():
-            gap = abs(p[m].mean() - y[m].mean())
-            rows.append((k + 1, int(m.sum()), p[m].mean(), y[m].mean(), gap))
-    return rows
+    return decile_rows(p, y, n_bins, min_score)
 
 
 def reliability_table(pooled, tags=TAGS):

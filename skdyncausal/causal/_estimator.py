@@ -71,6 +71,13 @@ __all__ = ["CausalStructureEstimator"]
 _EDGE_RATE_PAIRS = 20_000
 
 
+def _calibrated(calibrator, logits, *, shift=True):
+    """Probabilities of logits (m,) or (m, n_networks): with a column per
+    network, each is mapped and the probabilities are averaged."""
+    axis = 1 if logits.ndim == 2 else None
+    return calibrator.transform(logits, shift=shift, axis=axis)
+
+
 class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimator):
     """Score every ordered pair of variables for a causal effect ``i -> j``.
 
@@ -673,8 +680,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
             keep = np.sort(rng.choice(src.size, _EDGE_RATE_PAIRS, replace=False))
             src, dst = src[keep], dst[keep]
         logits = self._pair_logits(np.column_stack([src, dst]), per_network=True)
-        axis = 1 if logits.ndim == 2 else None
-        proba = calibrator.transform(logits, shift=False, axis=axis)
+        proba = _calibrated(calibrator, logits, shift=False)
         base = calibrator.base_rate_
         rate = estimate_edge_rate(proba, base)
         statistic = edge_rate_statistic(proba, rate, base, calibrator.n_pairs_)
@@ -897,8 +903,7 @@ class CausalStructureEstimator(EdgeOutputMixin, TorchEstimatorMixin, BaseEstimat
         if self.calibrator_ is None:
             module = self.net_.module_
             return pair_probabilities(module, feats, self.device_, INFERENCE_PAIRS)
-        z = self._logits(feats)
-        return self.calibrator_.transform(z, axis=1 if z.ndim == 2 else None)
+        return _calibrated(self.calibrator_, self._logits(feats))
 
     def _pair_logits(self, pairs, *, per_network=False):
         """Network logits of the given pairs (n, 2+) from the fit data: their
