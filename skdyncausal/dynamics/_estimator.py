@@ -192,10 +192,10 @@ class LatentDynamicsRegressor(
         Grow the training horizon 1, 2, 4, … up to ``horizon`` over the first
         half of the epochs. Off by default: with a small budget it spends most
         epochs on short horizons. On the dynamics benchmark's pendulum videos
-        (50 epochs, twelve seeds it does not use) it took 0.8 times the time
-        and raised the mean test nMSE from 0.373 to 0.410, lower on 3 of 12:
-        it rescued a fit that otherwise stayed in its slow start (0.665 to
-        0.474) and raised most others.
+        (50 epochs, twelve seeds it does not use) it raised the mean test
+        nMSE from 0.373 to 0.410, lower on 3 of 12: it rescued a fit that
+        otherwise stayed in its slow start (0.665 to 0.474) and raised most
+        others.
     frames_per_window : int, default=20
         Frames of each training window (context plus horizon) decoded per
         step, drawn at random: an unbiased estimate of the reconstruction loss
