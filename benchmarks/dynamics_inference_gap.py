@@ -30,6 +30,7 @@ import pandas as pd
 import torch
 
 from skdyncausal import LatentDynamicsRegressor
+from skdyncausal.dynamics._data import unstandardize
 from skdyncausal.metrics import normalized_mse
 
 from .causal_scale import _machine
@@ -65,9 +66,7 @@ def forecast_nmse(est, psi, tau, X):
     module = est.net_.module_
     with torch.no_grad():
         pred = module.decode(module.latent(psi, tau[:, K:])).numpy()
-    view = (1, 1, -1) + (1,) * (pred.ndim - 3)
-    mean, std = est.obs_mean_.reshape(view), est.obs_std_.reshape(view)
-    pred = (pred * std + mean).reshape(X[:, K:].shape)
+    pred = unstandardize(pred, est.obs_mean_, est.obs_std_, est.obs_shape_)
     return normalized_mse(X[:, K:], pred)
 
 

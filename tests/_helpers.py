@@ -85,3 +85,11 @@ def held_out_auroc(est, X):
         pairs = np.vstack([est.train_pairs_, pairs])
     src, dst = pairs[:, 0].astype(int), pairs[:, 1].astype(int)
     return roc_auc_score(pairs[:, 2], est.predict_proba(X)[src, dst])
+
+
+def sines(n=20, n_times=12, seed=0, t_end=6.0):
+    """Unit circles traversed at random speeds and phases: (n, n_times, 2), t."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0.0, t_end, n_times)
+    arg = rng.uniform(0.8, 1.4, (n, 1)) * t + rng.uniform(0, 2 * np.pi, (n, 1))
+    return np.stack([np.sin(arg), np.cos(arg)], axis=-1), t

@@ -13,11 +13,7 @@ from skdyncausal.dynamics._data import TrajectoryWindows
 TINY = _helpers.DYN_SMALL
 
 
-def sines(n=20, n_times=12, seed=0):
-    rng = np.random.default_rng(seed)
-    t = np.linspace(0.0, 6.0, n_times)
-    arg = rng.uniform(0.8, 1.4, (n, 1)) * t + rng.uniform(0, 2 * np.pi, (n, 1))
-    return np.stack([np.sin(arg), np.cos(arg)], axis=-1), t
+sines = _helpers.sines
 
 
 def indexed(n=3, n_times=12):

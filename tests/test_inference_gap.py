@@ -11,15 +11,8 @@ from skdyncausal import LatentDynamicsRegressor
 from skdyncausal.metrics import normalized_mse
 
 
-def sines(n=16, n_times=16, seed=0):
-    rng = np.random.default_rng(seed)
-    t = np.linspace(0.0, 8.0, n_times)
-    arg = rng.uniform(0.8, 1.4, (n, 1)) * t + rng.uniform(0, 2 * np.pi, (n, 1))
-    return np.stack([np.sin(arg), np.cos(arg)], axis=-1), t
-
-
 def test_fitting_psi_to_all_frames_beats_reading_it_from_the_context(monkeypatch):
-    X, t = sines()
+    X, t = _helpers.sines(n=16, n_times=16, t_end=8.0)
     params = {**_helpers.DYN_SMALL, "n_context": gap.K, "max_epochs": 60}
     est = LatentDynamicsRegressor(**params).fit(X, times=t)
     context = normalized_mse(X[:, gap.K :], est.predict(X[:, : gap.K], t[gap.K :]))
