@@ -44,7 +44,7 @@ Usage, from the repository root::
     python -m benchmarks.causal_calibration --scale-audit --seeds 2
 
 ``--scale-audit``: wrong priors where they can be counted. At p = 30 a 10 %
-flip changes about two labels per network; in the scale setting (p = 1,000,
+flip changes about two labels per run; in the scale setting (p = 1,000,
 10 % prior, about 100 labelled edges) it changes about twenty. Per seed, a fit
 on the clean prior and one on each prior of ``FLIPS``: the AUPRC drop, the
 calibration of the fit with wrong labels, and the audit for each kind of
@@ -680,13 +680,18 @@ def main(argv=None):
     print("\n".join(text))
 
 
-def scale_data(seed, p, flip=None):
-    """The scale benchmark's data at p variables and its 10 % prior (with a
-    share ``flip`` of wrong labels: the same revealed pairs as the clean one)."""
+def scale_suffix(p, args):
+    """File-name suffix of a scale table: p if not 1,000, a map if not auto."""
+    size = "" if p == 1000 else f"_p{p}"
+    return size + ("" if args.calibration == "auto" else f"_{args.calibration}")
+
+
+def scale_data(seed, p):
+    """The scale benchmark's data at p variables and its clean 10 % prior."""
     data = make_sem(
         500, p, mechanism="linear", n_interventions=p // 10, random_state=seed
     )
-    prior = make_prior(data.adjacency, fraction=0.1, random_state=seed, flip=flip)
+    prior = make_prior(data.adjacency, fraction=0.1, random_state=seed)
     return data, prior
 
 
@@ -708,6 +713,7 @@ def scale(args, argv):
     pooled over the seeds."""
     p = args.scale_p
     seeds = list(range(args.seed_start, args.seed_start + args.seeds))
+    args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     rows, pooled, shares = [], {}, []
     for seed in seeds:
@@ -783,8 +789,8 @@ def scale(args, argv):
         "No prior audit here: the prior is clean, with no wrong labels to find.",
         "",
     ]
-    suffix = "" if args.calibration == "auto" else f"_{args.calibration}"
-    (args.out / f"causal_calibration_scale{suffix}.md").write_text("\n".join(text))
+    name = f"causal_calibration_scale{scale_suffix(p, args)}.md"
+    (args.out / name).write_text("\n".join(text))
     print("\n".join(text))
 
 
@@ -839,12 +845,14 @@ def audit_row(est, truth, mask, clean_auprc):
     score, _ = conflict_scores(est)
     audit, precision, plain = audit_auprc(est, truth)
     target = wrong.astype(int)
-    by_label = {
-        label: edge_average_precision(
-            target, np.nan_to_num(score), mask=known & (est.prior_ == label)
+    by_label = {}
+    for label in (1, 0):
+        sel = known & (est.prior_ == label)
+        by_label[label] = (
+            edge_average_precision(target, np.nan_to_num(score), mask=sel)
+            if target[sel].any()
+            else np.nan
         )
-        for label in (1, 0)
-    }
     dropped = est.prior_dropped_
     n_dropped = len(dropped)
     dropped_wrong = int(wrong[dropped[:, 0], dropped[:, 1]].sum()) if n_dropped else 0
@@ -874,6 +882,7 @@ def scale_audit(args, argv):
 
     p = args.scale_p
     seeds = list(range(args.seed_start, args.seed_start + args.seeds))
+    args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     rows, pooled = [], {}
     for seed in seeds:
@@ -955,7 +964,8 @@ def scale_audit(args, argv):
         *pooled_lines,
         "",
     ]
-    (args.out / "causal_calibration_scale_audit.md").write_text("\n".join(text))
+    name = f"causal_calibration_scale_audit{scale_suffix(p, args)}.md"
+    (args.out / name).write_text("\n".join(text))
     print("\n".join(text))
 
 
