@@ -117,10 +117,11 @@ def plain_scores(est):
     return np.where(est.prior_ == 1, 1 - est.prior_scores_, est.prior_scores_)
 
 
-def audit_auprc(est, truth):
+def audit_auprc(est, truth, scored=None):
     """AUPRC of the audit's conflict score for the labels that are wrong, the
     precision of its top k (k wrong labels) and, for comparison, the AUPRC
-    of the plain score (:func:`plain_scores`)."""
+    of the plain score (:func:`plain_scores`). ``scored``: the output of
+    :func:`conflict_scores` if already computed."""
     known = ~np.isnan(est.prior_)
     wrong = (est.prior_ != truth) & known
     if not wrong[known].any() or wrong[known].all():
@@ -128,7 +129,7 @@ def audit_auprc(est, truth):
     plain_auprc = edge_average_precision(
         wrong.astype(int), np.nan_to_num(plain_scores(est)), mask=known
     )
-    score, conflicts = conflict_scores(est)
+    score, conflicts = conflict_scores(est) if scored is None else scored
     auprc = edge_average_precision(wrong.astype(int), np.nan_to_num(score), mask=known)
     top = conflicts.head(int(wrong.sum()))
     precision = float(wrong[top["i"], top["j"]].mean())
@@ -696,6 +697,7 @@ def scale_data(seed, p):
 
 
 def scale_fit(data, prior, seed, args):
+    """The estimator at the benchmark's settings, fitted on the scale data."""
     return fit(
         data.X,
         prior,
@@ -842,8 +844,9 @@ def audit_row(est, truth, mask, clean_auprc):
     wrong = (est.prior_ != truth) & known
     P = est.predict_proba()
     auprc = edge_average_precision(truth, P, mask=mask)
-    score, _ = conflict_scores(est)
-    audit, precision, plain = audit_auprc(est, truth)
+    scored = conflict_scores(est)
+    score = scored[0]
+    audit, precision, plain = audit_auprc(est, truth, scored)
     target = wrong.astype(int)
     by_label = {}
     for label in (1, 0):
@@ -889,10 +892,9 @@ def scale_audit(args, argv):
         data, clean = scale_data(seed, p)
         mask = np.isnan(clean) & np.isnan(clean.T)
         est = scale_fit(data, clean, seed, args)
-        clean_auprc = edge_average_precision(
-            data.adjacency, est.predict_proba(), mask=mask
-        )
-        stats = calibration(data.adjacency, est.predict_proba(), mask)
+        P = est.predict_proba()
+        clean_auprc = edge_average_precision(data.adjacency, P, mask=mask)
+        stats = calibration(data.adjacency, P, mask)
         rows.append(
             {
                 "seed": seed,
